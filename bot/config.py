@@ -1,0 +1,91 @@
+"""Typed settings, read once from the environment (and `.env`) in `main()` and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search?q={query}&hl={lang}&gl=US&ceid=US:{lang}"
+BING_NEWS_SEARCH = "https://www.bing.com/news/search?q={query}&format=rss&setlang={lang}"
+
+
+def _split_csv(value: object) -> object:
+    """Accept `a,b, c` from the environment as well as a real list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- summarizer -------------------------------------------------------------------
+    summarizer: Literal["auto", "llm", "extractive"] = "auto"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_max_input_tokens: int = Field(default=6000, ge=500)
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=1, le=10)
+
+    # --- fetching ---------------------------------------------------------------------
+    fetch_timeout: float = Field(default=15.0, gt=0)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    fetch_allow_private_hosts: CsvList = Field(default_factory=list)
+    fetch_user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0 Safari/537.36 newsbot/0.1"
+    )
+
+    # --- telegram ---------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: SecretStr | None = None
+    allowed_users: CsvList = Field(default_factory=list)
+    rate_limit_links: int = Field(default=10, ge=1)
+    rate_limit_window: int = Field(default=600, ge=1, description="seconds")
+    max_concurrent_jobs: int = Field(default=4, ge=1)
+    max_links_per_message: int = Field(default=3, ge=1)
+
+    # --- store ------------------------------------------------------------------------
+    newsbot_data_dir: Path = Path("./data")
+    database_url: str | None = None
+
+    # --- news and digests -------------------------------------------------------------
+    news_search_feeds: CsvList = Field(
+        default_factory=lambda: [GOOGLE_NEWS_SEARCH, BING_NEWS_SEARCH]
+    )
+    gdelt_enabled: bool = False
+    digest_max_stories: int = Field(default=5, ge=1, le=20)
+    digest_default_time: str = "08:00"
+    digest_default_timezone: str = "UTC"
+    max_topics_per_chat: int = Field(default=20, ge=1)
+
+    log_level: str = "INFO"
+
+    _csv = field_validator(
+        "fetch_allow_private_hosts", "allowed_users", "news_search_feeds", mode="before"
+    )(_split_csv)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.newsbot_data_dir / 'newsbot.sqlite3'}"
+
+    @property
+    def use_llm(self) -> bool:
+        """`auto` picks the LLM when an endpoint or key is configured."""
+        if self.summarizer == "llm":
+            return True
+        if self.summarizer == "extractive":
+            return False
+        return bool(self.openai_api_key or self.openai_base_url)

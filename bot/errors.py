@@ -1,0 +1,77 @@
+"""The error tree every layer below the UI raises.
+
+    NewsbotError
+    ├── InputError            bad input the user can fix (CLI exit 2)
+    │   ├── InvalidURL        not an http(s) URL, no host, unparsable
+    │   ├── BlockedAddress    resolves to loopback/private/reserved/... (SSRF guard)
+    │   └── UnreadableInput   a local file that can't be read
+    ├── FetchError            the page could not be fetched (CLI exit 3)
+    │   ├── HTTPStatusError   the server answered 4xx/5xx
+    │   ├── FetchTimeout      no answer within FETCH_TIMEOUT
+    │   ├── TooLarge          more than FETCH_MAX_BYTES
+    │   ├── NotHTML           a content type that is not HTML
+    │   └── TooManyRedirects  more than 5 redirects
+    ├── ExtractionError       no article text in the page (CLI exit 4)
+    └── SummarizerError       the model failed after retries (callers fall back)
+
+Messages are for logs and the CLI's one stderr line; user-facing wording in Telegram
+lives in ``bot/telegram/`` and maps on the class, not on the text.
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base of every error newsbot raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(NewsbotError):
+    exit_code = 2
+
+
+class InvalidURL(InputError):
+    pass
+
+
+class BlockedAddress(InputError):
+    pass
+
+
+class UnreadableInput(InputError):
+    pass
+
+
+class FetchError(NewsbotError):
+    exit_code = 3
+
+
+class HTTPStatusError(FetchError):
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class FetchTimeout(FetchError):
+    pass
+
+
+class TooLarge(FetchError):
+    pass
+
+
+class NotHTML(FetchError):
+    pass
+
+
+class TooManyRedirects(FetchError):
+    pass
+
+
+class ExtractionError(NewsbotError):
+    exit_code = 4
+
+
+class SummarizerError(NewsbotError):
+    """The model could not produce points (after retries); callers fall back to extractive."""

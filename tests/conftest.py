@@ -1,0 +1,73 @@
+"""Every test gets a clean environment, its own data dir, and no real network."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.site import FakeSite
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+if not SHARED.exists():  # CI clones next to a copy of shared/
+    SHARED = Path(os.environ.get("NEWSBOT_SHARED", "../shared")).resolve()
+
+_ENV_PREFIXES = (
+    "OPENAI_", "TELEGRAM_", "FETCH_", "LLM_", "NEWS_", "DATABASE_", "NEWSBOT_", "DIGEST_",
+    "SUMMARIZER", "ALLOWED_USERS", "RATE_LIMIT", "GDELT", "MAX_",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Drop any newsbot setting from the outer environment; data goes under tmp_path."""
+    for key in list(os.environ):
+        if key.upper().startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # so a developer's .env is never read
+    return tmp_path
+
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk only to loopback; a lookup of any real name fails loudly and at once."""
+
+    def guarded(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name in ("localhost", "127.0.0.1", "::1", "") or name.startswith("127."):
+            return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        if _is_ip_literal(name):
+            return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"tests may not resolve {name!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+def _is_ip_literal(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture
+def site() -> Iterator[FakeSite]:
+    with FakeSite() as s:
+        yield s
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared is not present")
+    return SHARED
