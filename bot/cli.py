@@ -1,0 +1,339 @@
+"""`newsbot summarize | extract | digest | run` — the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.article import Article, Summary
+from bot.config import Settings
+from bot.errors import InputError, InvalidURL, NewsbotError, UnreadableInput
+
+log = logging.getLogger("newsbot")
+
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One INPUT as the user wrote it, classified."""
+
+    raw: str
+    kind: str  # "url" | "html" | "text"
+    path: Path | None = None
+
+
+def classify(raw: str) -> Source:
+    if raw == "-":
+        return Source(raw, "text")
+    if "://" in raw or raw.lower().startswith(("http:", "https:", "www.")):
+        return Source(raw, "url")
+    path = Path(raw)
+    lower = raw.lower()
+    if lower.endswith(HTML_SUFFIXES):
+        return Source(raw, "html", path)
+    if lower.endswith(".txt"):
+        return Source(raw, "text", path)
+    if path.exists():
+        raise UnreadableInput(f"{raw}: unsupported file type (use .html, .html.gz or .txt)")
+    raise InvalidURL(f"{raw!r} is not an http(s) URL or a readable .html/.txt file")
+
+
+def _read_text_input(source: Source, stdin: TextIO) -> str:
+    if source.path is None:
+        return stdin.read()
+    try:
+        return source.path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise UnreadableInput(f"cannot read {source.raw}: {exc.strerror or exc}") from exc
+
+
+def _read_html_file(source: Source) -> str:
+    assert source.path is not None
+    try:
+        data = source.path.read_bytes()
+        if source.raw.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        cause = getattr(exc, "strerror", None) or exc
+        raise UnreadableInput(f"cannot read {source.raw}: {cause}") from exc
+    from bot.fetch import decode_html
+
+    return decode_html(data, content_type=None)
+
+
+async def load_article(source: Source, fetcher: Any, stdin: TextIO) -> Article:
+    """Turn one INPUT into an Article (fetching it when it is a URL)."""
+    from bot.extract import article_from_text, extract_article
+
+    if source.kind == "url":
+        page = await fetcher.fetch(source.raw)
+        return await asyncio.to_thread(
+            extract_article, page.text, url=page.url, final_url=page.final_url
+        )
+    if source.kind == "html":
+        html = _read_html_file(source)
+        return await asyncio.to_thread(extract_article, html, url=source.path.resolve().as_uri())  # type: ignore[union-attr]
+    return article_from_text(_read_text_input(source, stdin))
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _is_local(source: Source) -> bool:
+    return source.kind != "url"
+
+
+def summary_record(source: Source, article: Article, summary: Summary) -> dict[str, Any]:
+    local = _is_local(source)
+    return {
+        "input": source.raw,
+        "url": None if local else article.url,
+        "final_url": None if local else article.final_url,
+        "title": article.title or None,
+        "site": article.site,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "points": list(summary.points),
+        "summarizer": summary.summarizer,
+        "partial": summary.partial,
+        "dropped_points": summary.dropped_points,
+    }
+
+
+def extract_record(source: Source, article: Article) -> dict[str, Any]:
+    return {
+        "input": source.raw,
+        "title": article.title or None,
+        "text": article.text,
+        "site": article.site,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+    }
+
+
+def error_record(source: Source, exc: NewsbotError) -> dict[str, Any]:
+    return {"input": source.raw, "error": str(exc), "error_type": type(exc).__name__,
+            "exit_code": exc.exit_code}
+
+
+def print_summary(rec: dict[str, Any], summary: Summary, out: TextIO) -> None:
+    out.write(f"{rec['title'] or '(untitled)'}\n")
+    meta = " · ".join(x for x in (rec["site"], (rec["published"] or "")[:10]) if x)
+    if meta:
+        out.write(f"{meta}\n")
+    out.write("\n")
+    if rec["partial"]:
+        out.write("Only a teaser of this article could be read (paywall or a very short "
+                  "page); these points cover just that part.\n\n")
+    for point in rec["points"]:
+        out.write(f"  • {point}\n")
+    out.write("\n")
+    if summary.fallback_reason:
+        out.write(f"(extractive summary: the model was unavailable — {summary.fallback_reason})\n")
+    if rec["url"]:
+        out.write(f"{rec['final_url'] or rec['url']}\n")
+
+
+def print_article(rec: dict[str, Any], out: TextIO) -> None:
+    out.write(f"title:     {rec['title'] or ''}\n")
+    out.write(f"site:      {rec['site'] or ''}\n")
+    out.write(f"published: {rec['published'] or ''}\n")
+    out.write(f"language:  {rec['language'] or ''}\n\n")
+    out.write(rec["text"].rstrip() + "\n")
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+async def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.fetch import Fetcher
+    from bot.pipeline import Pipeline
+    from bot.summarize.factory import build_summarizer
+
+    fetcher = Fetcher(settings)
+    pipeline = Pipeline(settings, fetcher=fetcher, summarizer=build_summarizer(settings))
+    records: list[dict[str, Any]] = []
+    status = 0
+    try:
+        for raw in args.inputs:
+            try:
+                source = classify(raw)
+                article = await load_article(source, fetcher, sys.stdin)
+                summary = await pipeline.summarize_article(article, lang=args.lang)
+            except NewsbotError as exc:
+                status = status or exc.exit_code
+                if args.jsonl or (args.json and len(args.inputs) > 1):
+                    records.append(error_record(Source(raw, "?"), exc))
+                    if args.jsonl:
+                        _emit_jsonl(records[-1])
+                    continue
+                _fail(exc, multi=len(args.inputs) > 1, raw=raw)
+                continue
+            rec = summary_record(source, article, summary)
+            if args.jsonl:
+                _emit_jsonl(rec)
+            elif args.json:
+                records.append(rec)
+            else:
+                if len(args.inputs) > 1 and raw != args.inputs[0]:
+                    sys.stdout.write("\n" + "─" * 40 + "\n\n")
+                print_summary(rec, summary, sys.stdout)
+        if args.json and records:
+            payload: Any = records[0] if len(args.inputs) == 1 else records
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        await pipeline.aclose()
+    return status
+
+
+async def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.fetch import Fetcher
+
+    status = 0
+    async with Fetcher(settings) as fetcher:
+        for raw in args.inputs:
+            try:
+                source = classify(raw)
+                article = await load_article(source, fetcher, sys.stdin)
+            except NewsbotError as exc:
+                status = status or exc.exit_code
+                if args.jsonl:
+                    _emit_jsonl(error_record(Source(raw, "?"), exc))
+                else:
+                    _fail(exc, multi=len(args.inputs) > 1, raw=raw)
+                continue
+            rec = extract_record(source, article)
+            if args.jsonl:
+                _emit_jsonl(rec)
+            else:
+                print_article(rec, sys.stdout)
+    return status
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.telegram.app import run_bot
+
+    if settings.telegram_bot_token is None:
+        raise InputError(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in the "
+            "environment or .env"
+        )
+    run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+    return 0
+
+
+def _emit_jsonl(rec: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _fail(exc: NewsbotError, *, multi: bool, raw: str) -> None:
+    prefix = f"{raw}: " if multi and raw not in str(exc) else ""
+    sys.stderr.write(f"newsbot: error: {prefix}{exc}\n")
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Turn news links into short, faithful points of attention.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("summarize", help="summarize articles (URLs, .html/.txt files, - for stdin)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object (an array for many)")
+    fmt.add_argument("--jsonl", action="store_true", help="one JSON object per input per line")
+    p.add_argument("--lang", metavar="CODE", help="language of the points (default: article's)")
+
+    p = sub.add_parser("extract", help="show the article text newsbot reads from a page")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per input per line")
+
+    p = sub.add_parser("run", help="run the Telegram bot")
+    p.add_argument("--webhook-url", metavar="URL", help="serve a webhook instead of polling")
+    p.add_argument("--listen", default="0.0.0.0", metavar="ADDR",  # noqa: S104 - a server's job
+                   help="webhook listen address (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=8443, metavar="N",
+                   help="webhook port (default 8443)")
+
+    _add_digest_parser(sub)
+    return parser
+
+
+def _add_digest_parser(sub: Any) -> None:
+    try:
+        from bot.digest_cli import add_parser
+    except ImportError:  # the digest command arrives with the news package
+        return
+    add_parser(sub)
+
+
+def _configure_logging(settings: Settings, verbose: bool) -> None:
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request with its full URL at INFO — bot tokens live in Telegram URLs.
+    for noisy in ("httpx", "httpx2", "httpcore", "openai", "telegram.ext.Updater", "trafilatura"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]).upper()
+        sys.stderr.write(f"newsbot: error: setting {where}: {first['msg']}\n")
+        return 2
+    if args.command in ("summarize", "extract", "digest"):
+        # A terminal user wants results on stdout and only warnings on stderr.
+        _configure_logging(settings.model_copy(update={"log_level": "WARNING"}), args.verbose)
+    else:
+        _configure_logging(settings, args.verbose)
+    try:
+        if args.command == "run":
+            return cmd_run(args, settings)
+        handler = {"summarize": cmd_summarize, "extract": cmd_extract}.get(args.command)
+        if handler is None:
+            return int(args.func(args, settings))
+        return asyncio.run(handler(args, settings))
+    except NewsbotError as exc:
+        sys.stderr.write(f"newsbot: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("newsbot: interrupted\n")
+        return 130
+    except BrokenPipeError:  # `newsbot … | head`
+        return 0
+    except Exception as exc:  # last line of defence: one line, never a traceback
+        log.debug("unexpected error", exc_info=True)
+        sys.stderr.write(f"newsbot: internal error: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The use cases the CLI and the bot share: a link becomes points of attention."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from bot.article import Article, Summary
+from bot.cache import MemoryCache, SummaryCache
+from bot.config import Settings
+from bot.extract import extract_article
+from bot.fetch import Fetcher
+from bot.summarize import Summarizer
+from bot.summarize.factory import build_summarizer
+from bot.urls import canonical_url, parse_http_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    article: Article
+    summary: Summary
+    canonical_url: str
+    cached: bool
+
+
+class Pipeline:
+    """fetch → extract → summarize, with a cache and in-flight coalescing per canonical URL."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fetcher: Fetcher,
+        summarizer: Summarizer,
+        cache: SummaryCache | None = None,
+    ) -> None:
+        self.settings = settings
+        self.fetcher = fetcher
+        self.summarizer = summarizer
+        self.cache: SummaryCache = cache if cache is not None else MemoryCache()
+        # Two users sending the same link at once share one fetch and one model call.
+        self._inflight: dict[tuple[str, str], asyncio.Future[LinkResult]] = {}
+
+    @classmethod
+    def build(cls, settings: Settings, *, cache: SummaryCache | None = None) -> Pipeline:
+        return cls(
+            settings,
+            fetcher=Fetcher(settings),
+            summarizer=build_summarizer(settings),
+            cache=cache,
+        )
+
+    async def summarize_url(self, url: str, *, lang: str | None = None) -> LinkResult:
+        """Summarize the article at `url`; raise InputError, FetchError or ExtractionError."""
+        url = parse_http_url(url)
+        key = canonical_url(url)
+        cache_lang = lang or ""
+        hit = await self.cache.get(key, cache_lang)
+        if hit is not None:
+            return LinkResult(hit[0], hit[1], key, cached=True)
+        inflight = self._inflight.get((key, cache_lang))
+        if inflight is not None:
+            return await asyncio.shield(inflight)
+        future: asyncio.Future[LinkResult] = asyncio.get_running_loop().create_future()
+        self._inflight[(key, cache_lang)] = future
+        try:
+            result = await self._summarize_fresh(url, key, lang)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._inflight[(key, cache_lang)]
+
+    async def _summarize_fresh(self, url: str, key: str, lang: str | None) -> LinkResult:
+        page = await self.fetcher.fetch(url)
+        # lxml/trafilatura are CPU-bound: keep them off the event loop.
+        article = await asyncio.to_thread(
+            extract_article, page.text, url=url, final_url=page.final_url
+        )
+        summary = await self.summarize_article(article, lang=lang)
+        # A summary made while the model was down is not kept: the next request may get
+        # the model's. Teasers are kept: the page will say no more next time either.
+        if summary.fallback_reason is None:
+            cache_lang = lang or ""
+            await self.cache.put(key, cache_lang, article, summary)
+            final_key = canonical_url(page.final_url)
+            if final_key != key:
+                await self.cache.put(final_key, cache_lang, article, summary)
+        return LinkResult(article, summary, key, cached=False)
+
+    async def summarize_article(self, article: Article, *, lang: str | None = None) -> Summary:
+        summary = await self.summarizer.summarize(article, lang=lang)
+        if article.is_teaser and not summary.partial:
+            summary = dataclasses.replace(summary, partial=True)
+        return summary
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+        close = getattr(self.summarizer, "aclose", None)
+        if close is not None:
+            await close()
