@@ -24,9 +24,14 @@ import re
 
 __all__ = ["split_sentences"]
 
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Abbreviations whose full stop rarely ends a sentence, compared case-sensitively so that
 # ordinary words ("ill.", "art.", "mar.") at the end of a sentence still split.
-_ABBREV_EXACT = frozenset(
+_ABBREV_EXACT = _wordset(
     """
     Mr Mrs Ms Mx Dr Prof Sr Jr St Mt Ft Gen Col Lt Maj Sgt Capt Cmdr Adm Cpl Pvt Rep Sen Gov
     Pres Supt Det Insp Rev Hon Messrs Mme Mlle Mssrs Fr Hr Frl Nr No Nos Art Abs Fig Figs Vol
@@ -34,28 +39,28 @@ _ABBREV_EXACT = frozenset(
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat
     Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont
     Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo
-    """.split()
+    """
 )
 # Abbreviations that are never ordinary words, compared in lower case.
-_ABBREV_ANYCASE = frozenset(
+_ABBREV_ANYCASE = _wordset(
     """
     etc vs approx ca cf al bzw vgl usw ggf inkl evtl sog str tel zzgl
     ім вул просп пл буд акад проф ген св див напр ін т.д т.п т.ч пор ул им г гг
-    """.split()
+    """
 )
 # Words that open a sentence often and rarely follow an abbreviation: after "U.S." or
 # "Inc." one of these means the full stop did end the sentence.
-_STARTERS = frozenset(
+_STARTERS = _wordset(
     """
     The A An He She It They We I You His Her Its Their Our My This That These Those There
     Here But And Or So Yet If When While After Before As In On At For From By With Without
     Meanwhile However Still Now Then Last Earlier Later According
     Der Die Das Ein Eine Er Sie Es Wir Ich Aber Und Doch Im Am Auch Nach
     Він Вона Вони Це Але Однак Проте Та Он Она Они Это Но Однако
-    """.split()
+    """
 )
-_GERMAN_MONTHS = frozenset(
-    "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+_GERMAN_MONTHS = _wordset(
+    "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
 )
 
 _CLOSERS = "\"'”’»)]」』）"
