@@ -44,10 +44,12 @@ _ABBREV_EXACT = _wordset(
 # Abbreviations that are never ordinary words, compared in lower case.
 _ABBREV_ANYCASE = _wordset(
     """
-    etc vs approx ca cf al bzw vgl usw ggf inkl evtl sog str tel zzgl
-    ім вул просп пл буд акад проф ген св див напр ін т.д т.п т.ч пор ул им г гг
+    vs approx ca cf al bzw vgl ggf inkl evtl sog str tel zzgl
+    ім вул просп пл буд акад проф ген св див напр ін т.ч пор ул им г гг
     """
 )
+# "and so on" abbreviations usually end a sentence: a capital after them starts a new one.
+_LIST_ENDERS = _wordset("etc usw т.д т.п т.ін и.т.д")
 # Words that open a sentence often and rarely follow an abbreviation: after "U.S." or
 # "Inc." one of these means the full stop did end the sentence.
 _STARTERS = _wordset(
@@ -86,18 +88,17 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _paragraphs(text: str) -> list[str]:
-    """Lines of text, with hard-wrapped lines re-joined."""
-    lines = [line.strip() for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if not line:
-            out.append("")
-            continue
-        if out and out[-1] and not _TERMINAL.search(out[-1]) and line[0].islower():
-            out[-1] = f"{out[-1]} {line}"
-        else:
-            out.append(line)
-    return [p for p in out if p]
+    """Non-empty lines of text, with hard-wrapped lines re-joined."""
+    groups: list[list[str]] = []
+    previous = ""  # the last line seen, "" after a blank line
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and previous and line[0].islower() and not _TERMINAL.search(previous[-8:]):
+            groups[-1].append(line)
+        elif line:
+            groups.append([line])
+        previous = line
+    return [" ".join(group) for group in groups]
 
 
 def _split_paragraph(paragraph: str) -> list[str]:
@@ -128,13 +129,14 @@ def _is_boundary(text: str, ender_at: int, end: int, sentence_start: int) -> boo
         return False  # "e.g. a", "Why?" he asked, "approx. five", "… and then"
     if ender != "." or text[ender_at : ender_at + 2] == "..":
         return True  # !, ?, … and "..." before a capital end the sentence
-    token = _token_before(text, ender_at, sentence_start)
+    begin = _token_start(text, ender_at, sentence_start)
+    token = text[begin:ender_at]
     if not token:
         return True
     bare = token.lstrip("(\"'“‘«[")
     if bare.isdigit():
         # A leading list number ("1. First ...") or a German ordinal date ("am 3. Oktober").
-        if text[sentence_start:ender_at].strip() == token:
+        if begin - sentence_start <= 2 and not text[sentence_start:begin].strip():
             return False
         return not (len(bare) <= 2 and _word(nxt) in _GERMAN_MONTHS)
     if bare in ("No", "Nr", "Nos", "Art") and first.isdigit():
@@ -145,6 +147,8 @@ def _is_boundary(text: str, ender_at: int, end: int, sentence_start: int) -> boo
 
 
 def _is_abbreviation(token: str) -> bool:
+    if token.lower() in _LIST_ENDERS:
+        return False
     if token in _ABBREV_EXACT or token.lower() in _ABBREV_ANYCASE:
         return True
     if len(token) == 1 and token.isalpha():
@@ -152,11 +156,11 @@ def _is_abbreviation(token: str) -> bool:
     return bool(_ACRONYM.match(token))
 
 
-def _token_before(text: str, at: int, floor: int) -> str:
+def _token_start(text: str, at: int, floor: int) -> int:
     begin = at
     while begin > floor and not text[begin - 1].isspace():
         begin -= 1
-    return text[begin:at]
+    return begin
 
 
 def _next_word(text: str, at: int) -> str:
