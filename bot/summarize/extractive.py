@@ -1,0 +1,329 @@
+"""The embedded summarizer: pick the article's most informative sentences, verbatim.
+
+It needs no key, no model and no download, so it is the default and the fallback when the
+LLM fails. Each sentence is scored by
+
+* position — news is written as an inverted pyramid, so the lead carries the most weight;
+* centrality — TF-IDF cosine to the whole article, so a sentence about the story's main
+  subject beats an aside; and similarity to the title when there is one;
+* length — a sentence of moderate length reads as a point, a fragment or a run-on caption
+  does not;
+
+and picked greedily with maximal marginal relevance, so a second sentence that repeats the
+first loses to one that adds something. Boilerplate (bylines, "Read more", photo credits,
+"PUBLISHED:" stamps, subscribe prompts) never becomes a point.
+
+Points come out most important first, in the order the greedy pick chose them: bullets are
+read as separate points, not as prose, and because position weighs heavily the lead is
+almost always first anyway, so the result also reads in the article's own order.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.article import Article, Summary
+from bot.summarize.sentences import split_sentences
+
+__all__ = ["ExtractiveSummarizer", "Weights", "select_points"]
+
+# Work is capped so a 200k-character page costs no more than a long article: the important
+# part of news is at the top, and the bot runs this on its hot path.
+MAX_CHARS = 30_000
+MAX_CANDIDATES = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The few global parameters of the scorer (tuned on CNN/DailyMail, see bench/summaries.py)."""
+
+    position_decay: float = 3.0  # sentences: position prior halves roughly every this many
+    centrality: float = 0.6
+    title: float = 0.4
+    redundancy: float = 0.7  # MMR: how much overlap with already chosen points costs
+    ideal_min_words: int = 12
+    ideal_max_words: int = 40
+    target_words: int = 70  # add points beyond min_points until about this many words
+    extra_point_floor: float = 0.5  # ...if the next point scores at least this share of the top
+    lead: float = 0.0  # similarity to the first sentence, a stand-in for a missing title
+    quote: float = 1.0  # factor for a sentence that is mostly somebody's quoted words
+    glued: float = 1.0  # factor for a sentence with a caption run into it (no full stop)
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_HARD_MIN_WORDS = 4
+_HARD_MAX_WORDS = 120
+_STOPWORDS = _wordset(
+    """
+    the a an and or but if of to in on at for from by with without about into over after
+    before than then that this these those there here is are was were be been being has
+    have had do does did will would can could should may might must not no its it he she
+    they we you i his her their our your my him them us me who whom which what when where
+    why how all any some more most other such only own same so too very just also as said
+    says say der die das und oder aber ein eine einer eines dem den des ist sind war waren
+    wird werden hat haben nicht mit von zu im am auf aus bei für sich auch als wie dass es er
+    sie wir ich і й та а але що це як до на в у з із за по від не він вона вони ми ви про для
+    при було був була були є и в во не что это как но он она они мы вы по от для при был
+    """
+)
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_TERMINAL = re.compile(r"[.!…。！]['\"”’»)\]」』）]*$")
+_QUESTION = re.compile(r"[?？]['\"”’»)\]」』）]*$")
+_QUOTED = re.compile(r"[\"“„«][^\"“”„«»]*[\"”“»]|‘[^‘’]*’\W")
+# A lower-case word followed by a capitalised sentence opener: a photo caption run into the
+# text without a full stop ("... at the hospital He is listed in stable condition").
+_GLUED = re.compile(r"[a-z,] (?:He|She|It|They|The|This|A|An|But|In|His|Her) [a-z]")
+_BYLINE = re.compile(r"^(?:by|von|автор|авторка|text|fotos?)\b", re.IGNORECASE)
+_BOILERPLATE = re.compile(
+    r"""
+    \b(?:read|see|watch)\s+(?:more|also|next|the\s+full)\b
+    | \bclick\s+here\b | \bscroll\s+down\b | \bsubscribe\s+(?:to|now|for|today)\b
+    | \bsign\s+up\b | \bnewsletter\b | \bfollow\s+us\b | \bshare\s+(?:this|on)\b
+    | \ball\s+rights\s+reserved\b | © | \bcopyright\b
+    | ^(?:published|updated|last\s+(?:updated|modified)|posted|created)\b\s*[:.]
+    | ^(?:photo|image|picture|video|credit|source|caption|foto|bild|quelle|фото|джерело)\s*:
+    | \bgetty\s+images\b | \b(?:ap|afp|reuters|epa)\s+photo\b | /\s*(?:getty|reuters|afp|ap)\b
+    | \bcookies?\b.*\b(?:consent|policy|settings|files|accept)\b | \bbrowser\b.*\bsettings\b
+    | \bmore\s+(?:on|about)\s+(?:the|this)\s+(?:topic|story)\b | \brelated\s+(?:articles|stories)\b
+    | \bmost\s+(?:read|popular|viewed)\b | \btop\s+stories\b
+    | \badvertisement\b | \balready\s+a\s+subscriber\b | \blog\s+in\b | \bcontinue\s+reading\b
+    | \bhttps?:// | \bwww\. | \S+@\S+\.\w+
+    | \bчитайте\s+(?:також|далі)\b | \bчитати\b | \bпідпис(?:уйтесь|атися)\b
+    | \blesen\s+sie\s+(?:auch|mehr)\b | \bmehr\s+zum\s+thema\b | \bweiterlesen\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def select_points(
+    text: str, *, title: str = "", max_points: int = 5, min_points: int = 3
+) -> list[str]:
+    """Pick `min_points`..`max_points` sentences of `text`, verbatim, most important first.
+
+    Fewer come back when the text has fewer usable sentences: nothing is padded.
+    """
+    return _select(text, title=title, max_points=max_points, min_points=min_points)
+
+
+def _select(
+    text: str,
+    *,
+    title: str = "",
+    max_points: int = 5,
+    min_points: int = 3,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[str]:
+    max_points = max(1, max_points)
+    min_points = max(1, min(min_points, max_points))
+    sentences = split_sentences(text[:MAX_CHARS])[:MAX_CANDIDATES]
+    candidates = _candidates(sentences, title)
+    clean = [c for c in candidates if not c.soft_junk]
+    if len(clean) < min_points:
+        # Better a headline-like line than nothing; hard junk still never gets in.
+        clean = candidates
+    if not clean:
+        return []
+    scores = _relevance(clean, title, weights)
+    return _pick(clean, scores, max_points, min_points, weights)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int  # rank among candidates: the position prior
+    text: str
+    words: int
+    terms: Counter[str]
+    soft_junk: bool  # a question, a fragment: only when nothing better is there
+
+
+def _candidates(sentences: list[str], title: str) -> list[_Candidate]:
+    title_key = _normalise(title)
+    out: list[_Candidate] = []
+    seen: set[str] = set()
+    for sentence in sentences:
+        key = _normalise(sentence)
+        if key in seen or (title_key and key == title_key) or _is_hard_junk(sentence):
+            continue
+        seen.add(key)
+        out.append(
+            _Candidate(
+                index=len(out),
+                text=sentence,
+                words=_size(sentence),
+                terms=_terms(sentence),
+                soft_junk=_is_soft_junk(sentence),
+            )
+        )
+    return out
+
+
+def _is_hard_junk(sentence: str) -> bool:
+    words = _size(sentence)
+    if words < _HARD_MIN_WORDS or words > _HARD_MAX_WORDS:
+        return True
+    if _BYLINE.match(sentence) and words <= 8:
+        return True
+    if not _CJK.search(sentence) and sum(1 for t in sentence.split() if t.islower()) < 2:
+        # Prose has small words; a line without them is a stamp, a name or a title-cased
+        # heading: "09:12 EST, 3 April 2013", "Daily Mail Reporter", "More From Our Site".
+        return True
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def _is_soft_junk(sentence: str) -> bool:
+    if _QUESTION.search(sentence) or not _TERMINAL.search(sentence):
+        return True
+    first = sentence.lstrip("\"'“‘«([")[:1]
+    return first.islower()  # a fragment left over from a split we got wrong
+
+
+def _relevance(cands: list[_Candidate], title: str, w: Weights) -> list[float]:
+    idf = _idf(cands)
+    vectors = [_weigh(c.terms, idf) for c in cands]
+    centroid: Counter[str] = Counter()
+    for vector in vectors:
+        centroid.update(vector)
+    title_vector = _weigh(_terms(title), idf) if title else {}
+    lead_vector = vectors[0]
+    scores: list[float] = []
+    for cand, vector in zip(cands, vectors, strict=True):
+        position = 1.0 / (1.0 + cand.index / w.position_decay)
+        score = position + w.centrality * _cosine(vector, centroid)
+        if title_vector:
+            score += w.title * _cosine(vector, title_vector)
+        if cand.index:
+            score += w.lead * _cosine(vector, lead_vector)
+        score *= _length_factor(cand.words, w)
+        if _is_quote(cand.text):
+            score *= w.quote
+        if _GLUED.search(cand.text):
+            score *= w.glued
+        scores.append(score)
+    return scores
+
+
+def _is_quote(sentence: str) -> bool:
+    """Mostly quoted speech: a point should report, not quote."""
+    if sentence[:1] in "\"“„«‘'":
+        return True
+    quoted = sum(len(m) for m in _QUOTED.findall(sentence))
+    return quoted > 0.5 * len(sentence)
+
+
+def _pick(
+    cands: list[_Candidate], scores: list[float], max_points: int, min_points: int, w: Weights
+) -> list[str]:
+    vectors = [_unit(c.terms) for c in cands]
+    chosen: list[int] = []
+    chosen_words = 0
+    top = max(scores)
+    while len(chosen) < min(max_points, len(cands)):
+        best, best_value = -1, -math.inf
+        for i, score in enumerate(scores):
+            if i in chosen:
+                continue
+            overlap = max((_dot(vectors[i], vectors[j]) for j in chosen), default=0.0)
+            value = score - w.redundancy * overlap
+            if value > best_value:
+                best, best_value = i, value
+        if len(chosen) >= min_points and (
+            chosen_words >= w.target_words or best_value < w.extra_point_floor * top
+        ):
+            break
+        chosen.append(best)
+        chosen_words += cands[best].words
+    return [cands[i].text for i in chosen]
+
+
+def _length_factor(words: int, w: Weights) -> float:
+    if words < w.ideal_min_words:
+        return 0.5 + 0.5 * words / w.ideal_min_words
+    if words > w.ideal_max_words:
+        return max(0.3, w.ideal_max_words / words)
+    return 1.0
+
+
+def _idf(cands: list[_Candidate]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for cand in cands:
+        df.update(cand.terms.keys())
+    n = len(cands)
+    return {term: math.log(1.0 + n / count) for term, count in df.items()}
+
+
+def _weigh(terms: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    return {t: (1.0 + math.log(tf)) * idf.get(t, math.log(2.0)) for t, tf in terms.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _unit(terms: Counter[str]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in terms.values()))
+    return {k: v / norm for k, v in terms.items()} if norm else {}
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+def _terms(text: str) -> Counter[str]:
+    """Content terms: lower-cased, stop words dropped, cut to a 6-letter stem; CJK bigrams."""
+    terms: Counter[str] = Counter()
+    for token in _WORD.findall(text.lower()):
+        if _CJK.search(token):
+            terms.update(token[i : i + 2] for i in range(max(1, len(token) - 1)))
+        elif len(token) > 2 and token not in _STOPWORDS:
+            # Prefix stemming is crude but language-blind: "withdrew"/"withdrawal",
+            # "Україна"/"України" meet, and it costs nothing.
+            terms[token[:6]] += 1
+    return terms
+
+
+def _size(sentence: str) -> int:
+    """Length in words; CJK text, written without spaces, counts about 1.5 characters a word."""
+    cjk = len(_CJK.findall(sentence))
+    return sum(1 for token in sentence.split() if _WORD.search(token)) + int(cjk / 1.5)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+class ExtractiveSummarizer:
+    """The summarizer that always works: verbatim sentences, no model, no network."""
+
+    name = "extractive"
+
+    async def summarize(self, article: Article, *, lang: str | None = None) -> Summary:
+        """Summarize `article`; `lang` is ignored, since quoted sentences keep their language."""
+        if article.is_teaser:
+            # A teaser says little: return what is there and never pad it with junk.
+            points = select_points(article.text, title=article.title, min_points=1)
+        else:
+            points = select_points(article.text, title=article.title)
+        return Summary(
+            points=points,
+            summarizer=self.name,
+            language=article.language,
+            partial=article.is_teaser,
+        )
