@@ -75,3 +75,23 @@ class ExtractionError(NewsbotError):
 
 class SummarizerError(NewsbotError):
     """The model could not produce points (after retries); callers fall back to extractive."""
+
+
+class StoreError(NewsbotError):
+    """The store refused an operation (a rule about the stored data, not a database outage)."""
+
+
+class DuplicateTopic(StoreError):
+    """The chat already follows this topic (compared after normalisation)."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"already subscribed to {topic!r}")
+        self.topic = topic
+
+
+class TooManyTopics(StoreError):
+    """The chat already follows `limit` topics."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a chat may follow at most {limit} topics")
+        self.limit = limit

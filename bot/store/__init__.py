@@ -1,0 +1,45 @@
+"""Durable state: chats, subscriptions, the shared article/summary cache, digest bookkeeping.
+
+    store = Store.open(settings.effective_database_url)   # migrates, then connects
+    await asyncio.to_thread(store.add_subscription, chat_id, "climate", "search")
+
+Schema changes go in `migrations/versions/` (append-only); `migrate(url)` applies them.
+"""
+
+from bot.errors import DuplicateTopic, StoreError, TooManyTopics
+from bot.store.cache import StoreSummaryCache
+from bot.store.migrate import head_revision, migrate
+from bot.store.records import (
+    CachedSummary,
+    Chat,
+    Delivery,
+    DeliveryStatus,
+    DueChat,
+    FeedState,
+    SentStory,
+    Subscription,
+    TopicSubscribers,
+)
+from bot.store.store import Store
+from bot.store.topic import TopicKind, normalize_topic
+
+__all__ = [
+    "CachedSummary",
+    "Chat",
+    "Delivery",
+    "DeliveryStatus",
+    "DueChat",
+    "DuplicateTopic",
+    "FeedState",
+    "SentStory",
+    "Store",
+    "StoreError",
+    "StoreSummaryCache",
+    "Subscription",
+    "TooManyTopics",
+    "TopicKind",
+    "TopicSubscribers",
+    "head_revision",
+    "migrate",
+    "normalize_topic",
+]

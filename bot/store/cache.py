@@ -1,0 +1,24 @@
+"""The store as the pipeline's `SummaryCache`: one summary per URL for every process."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.article import Article, Summary
+from bot.store.store import Store
+
+
+class StoreSummaryCache:
+    """`bot.cache.SummaryCache` backed by the database (calls run in a worker thread)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, canonical_url: str, lang: str) -> tuple[Article, Summary] | None:
+        hit = await asyncio.to_thread(self.store.get_summary, canonical_url, lang)
+        return None if hit is None else (hit.article, hit.summary)
+
+    async def put(self, canonical_url: str, lang: str, article: Article, summary: Summary) -> None:
+        await asyncio.to_thread(
+            self.store.put_article_summary, article, summary, canonical_url, lang
+        )

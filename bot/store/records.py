@@ -1,0 +1,91 @@
+"""Plain, immutable results of store queries (no ORM objects leave the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+
+from bot.article import Article, Summary
+from bot.store.topic import TopicKind
+
+DeliveryStatus = Literal["claimed", "sent", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    chat_id: int
+    language: str | None
+    timezone: str
+    digest_time: time
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    last_digest_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat_id: int
+    topic: str  # as the user wrote it
+    topic_key: str  # normalised
+    kind: TopicKind
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSubscribers:
+    """One distinct topic and the chats that follow it (digest fan-out)."""
+
+    kind: TopicKind
+    topic_key: str
+    topic: str  # the earliest subscriber's spelling
+    chat_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentStory:
+    """A story a chat has already seen in a digest; `urls` are its members' canonical URLs."""
+
+    story_key: str
+    urls: tuple[str, ...]
+    outlet_count: int
+    sent_at: datetime | None = None  # filled in when read back
+
+
+@dataclass(frozen=True, slots=True)
+class CachedSummary:
+    article: Article
+    summary: Summary
+    canonical_url: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    chat_id: int
+    local_date: date
+    status: DeliveryStatus
+    claimed_at: datetime
+    claimed_by: str
+    sent_at: datetime | None
+    attempts: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueChat:
+    """A chat whose digest for `local_date` should be built and sent now."""
+
+    chat_id: int
+    local_date: date
+    language: str | None
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    feed_url: str
+    etag: str | None
+    last_modified: str | None
+    checked_at: datetime
