@@ -7,7 +7,9 @@ in a thread so sync and async tests can both use it; every request is recorded i
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -112,10 +114,9 @@ class FakeSite:
                     resp = target
                 if resp.delay:
                     time.sleep(resp.delay)
-                try:
+                # The client may give up (size or time limit): that is the point.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._write(resp)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (size or time limit): that is the point
 
             def _write(self, resp: Response) -> None:
                 self.send_response(resp.status)
@@ -147,3 +148,28 @@ class FakeSite:
             do_GET = do_POST = do_HEAD = _serve
 
         return _H
+
+
+class FakeDNS:
+    """A resolver for `Fetcher(resolver=...)` / `resolve_checked(resolver=...)`.
+
+    `dns.add("news.example", ["127.0.0.1"])` answers every lookup of that name the same
+    way; `dns.add("rebind.example", ["93.184.216.34"], ["127.0.0.1"])` gives one answer per
+    lookup, the last one repeating (a rebinding server). Unknown names fail like real DNS.
+    Every lookup is recorded in `history`.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[list[str]]] = {}
+        self.history: list[tuple[str, int]] = []
+
+    def add(self, name: str, *answers: list[str]) -> FakeDNS:
+        self.answers[name] = [list(a) for a in answers]
+        return self
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.history.append((host, port))
+        queued = self.answers.get(host)
+        if not queued:
+            raise socket.gaierror(socket.EAI_NONAME, f"fake DNS knows no {host!r}")
+        return queued.pop(0) if len(queued) > 1 else list(queued[0])
