@@ -1,0 +1,88 @@
+"""The article body of a parsed page, by trafilatura with options chosen on the benchmark."""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor
+
+from bot.extract.text import paragraphs_of
+
+log = logging.getLogger(__name__)
+
+# Measured on ../shared/datasets/article-extraction-benchmark (bench/extraction.py):
+# - comments=False: reader comments are not the article (trafilatura's default keeps them);
+# - fast=True: the readability/justext comparison costs ~40% more time and, on news pages,
+#   lost F1 (it re-admits related-story lists);
+# - tables=True: tables of figures are article content in news (results, prices).
+# One shared options object: trafilatura copies it before changing anything per call.
+_OPTIONS = Extractor(output_format="python", fast=True, comments=False, tables=True)
+# When the fast pass finds no article it falls back to dumping the whole page (menus and
+# all); the slower pass, with readability and justext as second opinions, usually finds it.
+_CAREFUL_OPTIONS = Extractor(output_format="python", fast=False, comments=False, tables=True)
+
+# "Mostly menu": many lines and most of them a few words long.
+_DUMP_MIN_LINES = 30
+_DUMP_SHORT_WORDS = 4
+_DUMP_SHORT_SHARE = 0.6
+
+
+# A page that marks its article (one <article>, or schema.org articleBody) is read inside
+# that container only: related lists and promos around it never reach trafilatura.
+# Below this many characters the container is a teaser or a card, not the story.
+_ARTICLE_CONTAINERS = etree.XPath('//article | //*[@itemprop="articleBody"]')
+_MIN_CONTAINER_CHARS = 1000
+
+
+def body_lines(tree: HtmlElement) -> list[str]:
+    """Paragraphs of the main text (one per line of trafilatura's output); [] if none."""
+    _narrow_to_article(tree)
+    lines = _trafilatura_lines(tree, _OPTIONS)
+    if _looks_like_page_dump(lines):
+        careful = _trafilatura_lines(tree, _CAREFUL_OPTIONS)
+        if careful and not _looks_like_page_dump(careful):
+            return careful
+    return lines
+
+
+def _trafilatura_lines(tree: HtmlElement, options: Extractor) -> list[str]:
+    try:
+        # bare_extraction works on its own copy of the tree: a second pass sees it intact
+        document = bare_extraction(tree, options=options)
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        # trafilatura is heuristics over a hostile input: treat its failure as "no text"
+        # and let the caller fall back, rather than crash the request.
+        log.warning("trafilatura failed: %s: %s", type(exc).__name__, exc)
+        return []
+    if document is None or not document.text:
+        return []
+    return paragraphs_of(document.text)
+
+
+def _looks_like_page_dump(lines: list[str]) -> bool:
+    if len(lines) < _DUMP_MIN_LINES:
+        return False
+    short = sum(1 for line in lines if len(line.split()) < _DUMP_SHORT_WORDS)
+    return short >= _DUMP_SHORT_SHARE * len(lines)
+
+
+def _narrow_to_article(tree: HtmlElement) -> None:
+    """Keep only the page's single article container, when it has one (in place)."""
+    found = _ARTICLE_CONTAINERS(tree)
+    if not found:
+        return
+    members = set(found)
+    outermost = [el for el in found if not any(a in members for a in el.iterancestors())]
+    body = tree.find("body")
+    if len(outermost) != 1 or body is None:
+        return  # several articles (a listing, or appended next stories): let trafilatura pick
+    article = outermost[0]
+    if len(article.text_content()) < _MIN_CONTAINER_CHARS:
+        return
+    for child in list(body):
+        body.remove(child)
+    body.text = None
+    body.append(article)

@@ -1,0 +1,250 @@
+"""Title, site name, publication date and language from a page's markup.
+
+Cheap, explicit sources first (JSON-LD, Open Graph and article meta tags, `<html lang>`);
+only a page that declares no date at all pays for trafilatura's date search.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from bot.extract.text import normalize_space
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "socialmediaposting",
+    "liveblogposting", "techarticle", "scholarlyarticle", "report", "webpage",
+}
+_DATE_METAS = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date",
+    "date", "article.published", "published_time", "cxenseparse:recs:publishtime",
+)
+_LANG_RE = re.compile(r"^\s*([A-Za-z]{2})(?:$|[-_])")
+_NEAR_ISO = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\s*([+-]\d{2}:?\d{2})?"
+)
+# "Story title | Site", "Story title - Site", "Site: Story title"
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:•·»]\s+|\s+::\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    title: str = ""
+    site: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    # Every headline and summary the page states (og:title, <title>, description, ...):
+    # copies of them at the top of the body are page furniture, not article text.
+    preamble: tuple[str, ...] = ()
+
+
+def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
+    """Read what the page says about itself (the tree must still have its <head>)."""
+    metas = _meta_map(tree)
+    ld = list(_json_ld_objects(tree))
+    article_ld = [obj for obj in ld if _types(obj) & _ARTICLE_TYPES]
+    site = _site_name(metas, ld, url)
+    titles = _title_candidates(tree, metas, article_ld)
+    title = next((_strip_site_from_title(t, site) for t in titles), "")
+    descriptions = [metas.get(k) for k in ("og:description", "description", "twitter:description")]
+    descriptions += [_ld_text(obj.get("description")) for obj in article_ld]
+    return Metadata(
+        title=title,
+        site=site,
+        published=_published(tree, metas, article_ld),
+        language=_language(tree, metas),
+        preamble=tuple(dict.fromkeys(t for t in [title, *titles] if t)),
+    )
+
+
+def site_from_url(url: str) -> str | None:
+    """The host without "www.", the site name of last resort."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.") or None
+
+
+def fallback_date(tree: HtmlElement, *, url: str) -> datetime | None:
+    """Ask trafilatura (htmldate) for a date: slower, so only for pages that declare none."""
+    from trafilatura import extract_metadata  # heavy import, rarely needed
+
+    try:
+        found = extract_metadata(tree, default_url=url or None, extensive=False).date
+    except Exception:  # a date heuristic failing must not fail the extraction
+        return None
+    return parse_date(found) if found else None
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+def _meta_map(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty content per lower-cased meta property/name/itemprop/http-equiv."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if key:
+                found.setdefault(key.strip().lower(), content.strip())
+    return found
+
+
+def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common; the meta tags usually say the same
+        yield from _flatten_ld(data, depth=0)
+
+
+def _flatten_ld(data: object, *, depth: int) -> Iterator[dict[str, Any]]:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten_ld(item, depth=depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _flatten_ld(graph, depth=depth + 1)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def _ld_text(value: object) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    if isinstance(value, str) and value.strip():
+        return normalize_space(value)
+    return None
+
+
+# --- fields -------------------------------------------------------------------------------
+
+
+def _site_name(metas: dict[str, str], ld: list[dict[str, Any]], url: str) -> str | None:
+    name = metas.get("og:site_name") or metas.get("application-name")
+    if name:
+        return normalize_space(name)
+    for obj in ld:
+        publisher = _ld_text(obj.get("publisher"))
+        if publisher:
+            return publisher
+    for obj in ld:
+        if _types(obj) & {"organization", "newsmediaorganization", "website"}:
+            found = _ld_text(obj.get("name"))
+            if found:
+                return found
+    return site_from_url(url)
+
+
+def _title_candidates(
+    tree: HtmlElement, metas: dict[str, str], article_ld: list[dict[str, Any]]
+) -> list[str]:
+    """Headlines the page states, best first (editors set og:title for sharing with care)."""
+    candidates: list[str | None] = [metas.get("og:title"), metas.get("twitter:title")]
+    candidates += [_ld_text(obj.get("headline")) for obj in article_ld]
+    h1 = tree.find(".//h1")
+    if h1 is not None:
+        candidates.append(h1.text_content())
+    title_el = tree.find(".//title")
+    if title_el is not None and title_el.text:
+        candidates.append(title_el.text)
+    return [normalize_space(c) for c in candidates if c and c.strip()]
+
+
+def _strip_site_from_title(title: str, site: str | None) -> str:
+    """Drop a "| Site" part: the site is a field of its own."""
+    title = normalize_space(title)
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2 or not site:
+        return title
+    site_key = _key(site)
+    kept = [p for p in parts if _key(p) != site_key and not (site_key and _key(p) in site_key)]
+    if kept and len(kept) < len(parts):
+        return " - ".join(kept) if len(kept) > 1 else kept[0]
+    return title
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _published(
+    tree: HtmlElement, metas: dict[str, str], article_ld: list[dict[str, Any]]
+) -> datetime | None:
+    for obj in article_ld:
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            value = obj.get(key)
+            if isinstance(value, str) and (found := parse_date(value)):
+                return found
+    for key in _DATE_METAS:
+        if key in metas and (found := parse_date(metas[key])):
+            return found
+    for time_el in tree.iter("time"):
+        marked = time_el.get("itemprop", "").lower() == "datepublished"
+        if (marked or "pubdate" in time_el.attrib) and (
+            found := parse_date(time_el.get("datetime") or time_el.text_content())
+        ):
+            return found
+    return None
+
+
+def parse_date(value: str) -> datetime | None:
+    """ISO 8601 (with or without zone) or RFC 2822; None when it is neither."""
+    value = value.strip()
+    if not value:
+        return None
+    iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    # near-ISO forms such as "2019-11-18 10:15:00 +0000 UTC" or "2019-11-18T10:15:00.123-0500"
+    if match := _NEAR_ISO.match(value):
+        day, clock, offset = match.groups()
+        try:
+            return datetime.fromisoformat(f"{day}T{clock}{offset or ''}")
+        except ValueError:
+            pass
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _language(tree: HtmlElement, metas: dict[str, str]) -> str | None:
+    for raw in (
+        tree.get("lang"),
+        tree.get("xml:lang"),
+        metas.get("og:locale"),
+        metas.get("content-language"),
+        metas.get("language"),
+        metas.get("dc.language"),
+    ):
+        if raw and (match := _LANG_RE.match(raw)):
+            return match.group(1).lower()
+    return None

@@ -1,0 +1,74 @@
+"""Parse a page into an lxml tree once, so metadata and body extraction share it."""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+
+# libxml2 stops at this depth and silently drops everything after the deep part.
+_DEPTH_ERROR = "Excessive depth"
+
+# Never article text, and several of them are large (inline scripts, SVG icons): dropping
+# them in C before trafilatura walks the tree with dozens of XPath queries roughly halves
+# its time. trafilatura would delete all of these later anyway; <form> is kept because
+# some CMSs wrap the whole page in one.
+NOISE_TAGS = (
+    "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
+    "embed", "applet", "audio", "video", "picture", "map", "area", "link", "head",
+    "nav", "aside", "footer", "menu", "dialog", "button", "input", "select", "option",
+    "textarea", "label", "fieldset", "datalist", "frame", "frameset", "noindex", "marquee",
+)
+
+
+class DepthExceeded(Exception):
+    """The page nests deeper than libxml2 parses; the tree lost text past that point."""
+
+
+# lxml.html's own parser picks each element's class in a Python callback (FormElement,
+# InputElement, ...), called for every element trafilatura touches; nothing here needs those
+# classes, and a lookup done in C saves about a tenth of the extraction time.
+_CLASS_LOOKUP = etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+)
+
+
+def _parser() -> etree.HTMLParser:
+    # One parser per call: a parser keeps the error log of its last parse, which we read.
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    parser.set_element_class_lookup(_CLASS_LOOKUP)
+    return parser
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    """Parse `html`; None when there is no document at all.
+
+    Raises DepthExceeded when libxml2 gave up on nesting, because the tree it returns
+    then lacks whatever followed the deep part and would look like a short, clean page.
+    """
+    if not html.strip():
+        return None
+    parser = _parser()
+    try:
+        # An XML declaration with an encoding makes lxml refuse a str; it was decoded already.
+        tree = etree.fromstring(_drop_xml_declaration(html), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    if not isinstance(tree, HtmlElement):  # nothing but a comment or text
+        return None
+    if any(_DEPTH_ERROR in entry.message for entry in parser.error_log):
+        raise DepthExceeded("page nests deeper than the HTML parser allows")
+    return tree
+
+
+def _drop_xml_declaration(html: str) -> str:
+    head = html.lstrip()
+    if head.startswith("<?xml"):
+        end = head.find("?>")
+        if end != -1:
+            return head[end + 2 :]
+    return html
+
+
+def strip_noise(tree: HtmlElement) -> None:
+    """Delete elements that never hold article text (in place; read metadata first)."""
+    etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
