@@ -89,7 +89,8 @@ async def resolve_checked(
     Raises FetchError when the name does not resolve.
     """
     try:
-        name = normalize_host(host)
+        # "example.com." is the same DNS name as "example.com" (fully qualified form).
+        name = normalize_host(host).rstrip(".")
     except InvalidURL as exc:
         raise BlockedAddress(f"refusing to connect to malformed host {host!r}") from exc
     literal = _ip_literal(name)
