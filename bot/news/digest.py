@@ -1,0 +1,229 @@
+"""Build one topic's digest: gather, dedupe, cluster, rank, skip what was sent, summarize.
+
+Already-sent stories come back only as updates: a story matching one sent to the chat
+(same key, a shared article URL, or a similar word signature — articles are new each day,
+so URLs alone rarely match) is shown again with `is_update=True` when at least
+`UPDATE_MIN_NEW_OUTLETS` outlets not seen before cover it *and* the outlet count grew by at
+least `UPDATE_MIN_GROWTH` (50 %); otherwise it is dropped. Two new outlets on a one-outlet
+story is news; two more on a twelve-outlet story is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.news.cluster import cluster
+from bot.news.dedupe import dedupe, within
+from bot.news.item import NewsItem, outlet_identities
+from bot.news.source import Source
+from bot.news.story import Story, make_story, rank
+
+log = logging.getLogger(__name__)
+
+MAX_LOOKBACK = timedelta(hours=24)
+MAX_POINTS = 3
+UPDATE_MIN_NEW_OUTLETS = 2
+UPDATE_MIN_GROWTH = 1.5
+SIGNATURE_MATCH = 0.5  # share of the smaller signature two stories must have in common
+SIGNATURE_MIN_SHARED = 3
+
+Summarize = Callable[[NewsItem], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SentStory:
+    """What the store remembers about a story it delivered to a chat."""
+
+    story_key: str
+    member_urls: frozenset[str]
+    outlet_keys: frozenset[str]
+    signature: frozenset[str] = frozenset()
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStory:
+    story_key: str
+    headline: str
+    points: tuple[str, ...]  # empty when summarizing failed: show `lead` instead
+    lead: str
+    url: str  # the best article's URL
+    sources: tuple[tuple[str, str], ...]  # (outlet, url), one per distinct outlet
+    outlet_count: int
+    is_update: bool
+    member_urls: frozenset[str]
+    outlet_keys: frozenset[str]
+    signature: frozenset[str]
+    latest: datetime
+
+    def as_sent(self, sent_at: datetime | None = None) -> SentStory:
+        """The record to store once this story is delivered (the outlets seen so far)."""
+        return SentStory(
+            self.story_key, self.member_urls, self.outlet_keys, self.signature, sent_at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailure:
+    source: str
+    error: str  # exception class and message, for logs and an "x sources failed" note
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDigest:
+    topic: str
+    stories: tuple[DigestStory, ...]
+    errors: tuple[SourceFailure, ...] = ()
+    sources_asked: int = 0
+    items_seen: int = 0  # after the time window and dedupe
+    since: datetime | None = None
+    built_at: datetime | None = None
+    skipped_already_sent: int = 0
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.stories
+
+    @property
+    def all_sources_failed(self) -> bool:
+        return self.sources_asked > 0 and len(self.errors) == self.sources_asked
+
+
+@dataclass
+class _Choice:
+    story: Story
+    is_update: bool = False
+    key: str = ""
+    prior_outlets: frozenset[str] = field(default_factory=frozenset)
+
+
+async def build_topic_digest(
+    topic: str,
+    *,
+    sources: Sequence[Source],
+    since: datetime,
+    now: datetime,
+    max_stories: int = 5,
+    summarize: Summarize,
+    already_sent: Mapping[str, SentStory] | None = None,
+    lang: str = "en",
+) -> TopicDigest:
+    """The digest of `topic` for news published after `since` (at most 24 h before `now`)."""
+    since = max(since, now - MAX_LOOKBACK)
+    items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
+    items = dedupe(within(items, since=since, now=now))
+    stories = rank(make_story(group, topic=topic) for group in cluster(items, topic=topic))
+    chosen: list[_Choice] = []
+    skipped = 0
+    for story in stories:
+        if len(chosen) >= max_stories:
+            break
+        choice = _against_sent(story, already_sent or {})
+        if choice is None:
+            skipped += 1
+        else:
+            chosen.append(choice)
+    points = await asyncio.gather(*(_points(c.story.best, summarize) for c in chosen))
+    return TopicDigest(
+        topic=topic,
+        stories=tuple(_digest_story(c, p) for c, p in zip(chosen, points, strict=True)),
+        errors=tuple(errors),
+        sources_asked=len(sources),
+        items_seen=len(items),
+        since=since,
+        built_at=now,
+        skipped_already_sent=skipped,
+    )
+
+
+async def gather_items(
+    topic: str, *, sources: Sequence[Source], lang: str, since: datetime
+) -> tuple[list[NewsItem], list[SourceFailure]]:
+    """Ask every source at once; a source that fails is recorded, the others still count."""
+    results = await asyncio.gather(
+        *(source.items(topic, lang=lang, since=since) for source in sources),
+        return_exceptions=True,
+    )
+    items: list[NewsItem] = []
+    errors: list[SourceFailure] = []
+    for source, result in zip(sources, results, strict=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):
+                raise result  # cancellation and interpreter exits are not a source's failure
+            log.warning("news source %s failed for %r: %s", source.name, topic, result)
+            errors.append(SourceFailure(source.name, f"{type(result).__name__}: {result}"))
+        else:
+            items.extend(result)
+    return items, errors
+
+
+def match_sent(story: Story, already_sent: Mapping[str, SentStory]) -> SentStory | None:
+    """The sent story this one continues, if any."""
+    if story.story_key in already_sent:
+        return already_sent[story.story_key]
+    urls = story.member_urls
+    for sent in already_sent.values():
+        if urls & sent.member_urls:
+            return sent
+    for sent in already_sent.values():
+        shared = len(story.signature & sent.signature)
+        smaller = min(len(story.signature), len(sent.signature)) or 1
+        if shared >= SIGNATURE_MIN_SHARED and shared / smaller >= SIGNATURE_MATCH:
+            return sent
+    return None
+
+
+def is_substantial_update(sent: SentStory, story: Story) -> bool:
+    before = len(sent.outlet_keys)
+    new = story.outlet_keys - sent.outlet_keys
+    after = before + len(new)
+    return len(new) >= UPDATE_MIN_NEW_OUTLETS and after >= UPDATE_MIN_GROWTH * before
+
+
+def _against_sent(story: Story, already_sent: Mapping[str, SentStory]) -> _Choice | None:
+    sent = match_sent(story, already_sent)
+    if sent is None:
+        return _Choice(story, key=story.story_key)
+    if is_substantial_update(sent, story):
+        # Keep the key the chat already knows, so tomorrow this still matches.
+        return _Choice(story, is_update=True, key=sent.story_key, prior_outlets=sent.outlet_keys)
+    return None
+
+
+async def _points(item: NewsItem, summarize: Summarize) -> tuple[str, ...]:
+    try:
+        points = await summarize(item)
+    except Exception as exc:  # an injected callback: any failure only costs the points
+        log.warning("summarizing %s failed: %s: %s", item.url, type(exc).__name__, exc)
+        return ()
+    return tuple(p.strip() for p in points if p and p.strip())[:MAX_POINTS]
+
+
+def _digest_story(choice: _Choice, points: tuple[str, ...]) -> DigestStory:
+    story = choice.story
+    # One link per distinct outlet, the summarized article first.
+    sources: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for item in (story.best, *story.items):
+        keys = outlet_identities(item)
+        if not keys & seen:
+            sources.append((item.outlet or item.outlet_domain, item.url))
+        seen |= keys
+    return DigestStory(
+        story_key=choice.key,
+        headline=story.headline,
+        points=points,
+        lead=story.best.lead,
+        url=story.best.url,
+        sources=tuple(sources),
+        outlet_count=story.outlet_count + len(choice.prior_outlets - story.outlet_keys),
+        is_update=choice.is_update,
+        member_urls=story.member_urls,
+        outlet_keys=story.outlet_keys | choice.prior_outlets,
+        signature=story.signature,
+        latest=story.latest,
+    )

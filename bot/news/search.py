@@ -1,0 +1,35 @@
+"""`SearchFeedSource`: a news search engine's RSS answer for a topic (Google News, Bing)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote, quote_plus, urlsplit
+
+from bot.news.feed import parse_feed
+from bot.news.item import NewsItem
+from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
+
+
+def search_url(template: str, topic: str, lang: str) -> str:
+    """Fill `{query}` (URL-encoded topic) and `{lang}`; other braces are left alone."""
+    return template.replace("{query}", quote_plus(topic.strip())).replace("{lang}", quote(lang))
+
+
+class SearchFeedSource:
+    """One `NEWS_SEARCH_FEEDS` template, e.g. `https://…/rss/search?q={query}&hl={lang}`."""
+
+    def __init__(self, template: str, fetcher: FeedFetcher, *, name: str | None = None) -> None:
+        if "{query}" not in template:
+            raise ValueError(f"search feed template has no {{query}}: {template!r}")
+        self.template = template
+        self.name = name or urlsplit(template).hostname or "search feed"
+        self._fetcher = fetcher
+
+    async def items(self, topic: str, *, lang: str, since: datetime) -> list[NewsItem]:
+        url = search_url(self.template, topic, lang)
+        page = await self._fetcher.fetch(url, accept=FEED_TYPES)
+        try:
+            items = parse_feed(page.text, feed_url=page.final_url, source_kind="search-feed")
+        except ValueError as exc:
+            raise FeedError(f"{self.name}: {exc}") from exc
+        return [item for item in items if item.published > since]
