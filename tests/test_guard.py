@@ -74,6 +74,8 @@ def test_only_the_unsupported_points_are_dropped() -> None:
         ("Published 14.07.2025.", "It was published on July 14."),
         ("The budget is 3 млн гривень.", "Бюджет становить 3 000 000 гривень."),
         ("It had 007 agents.", "It had 7 agents."),
+        ("He was banned for six months.", "He was banned for 6 months."),
+        ("Twenty-five people came.", "25 people came."),
     ],
 )
 def test_number_formats_are_normalised(article: str, point: str) -> None:
@@ -116,6 +118,7 @@ def test_names_in_skips_sentence_openers() -> None:
     assert names_in("Kim met Putin. Then Biden called: Everyone agreed.") == ["Putin", "Biden"]
     assert names_in("- The Bank of England held rates.") == ["Bank", "England"]
     assert names_in("I think (Reuters) said so.") == []
+    assert names_in("Boase said: 'It is my intention to stop'") == []
 
 
 def test_dominant_script() -> None:

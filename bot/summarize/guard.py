@@ -49,9 +49,36 @@ _SCALES = {
     "milliarden": 1_000_000_000, "milliards": 1_000_000_000, "mld": 1_000_000_000,
     "trillion": 1_000_000_000_000, "трлн": 1_000_000_000_000,
 }  # fmt: skip
+# Number words an article may spell out where a point uses digits ("six months" → "6").
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, words in enumerate(
+        [
+            "zero", "one first", "two second twice", "three third", "four fourth",
+            "five fifth", "six sixth", "seven seventh", "eight eighth", "nine ninth",
+            "ten tenth", "eleven eleventh", "twelve twelfth dozen", "thirteen", "fourteen",
+            "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        ]
+    )
+    for word in words.split()
+} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
+    "один": "1", "одна": "1", "два": "2", "дві": "2", "две": "2", "три": "3",
+    "чотири": "4", "четыре": "4", "п'ять": "5", "пять": "5", "шість": "6", "шесть": "6",
+    "сім": "7", "семь": "7", "вісім": "8", "восемь": "8", "дев'ять": "9", "девять": "9",
+    "десять": "10",
+    "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6",
+    "sieben": "7", "acht": "8", "neun": "9", "zehn": "10",
+    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8",
+    "neuf": "9", "dix": "10", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
+    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9", "diez": "10",
+}  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Words after these open a sentence (or a quote, or a list item) in a point.
-_OPENERS = re.compile(r"(?:^\s*(?:[-*•–—]\s+)?|[.!?:;…]\s+|[\"“„«(\[]\s*|\n\s*(?:[-*•]\s+)?)$")
+_OPENERS = re.compile(
+    r"(?:^\s*(?:[-*•–—]\s+)?|[.!?:;…]\s+|[\"“„«‘(\[]\s*|(?:^|\s)'\s*|\n\s*(?:[-*•]\s+)?)$"
+)
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$", re.IGNORECASE)
 # Short words that are capitalised mid-sentence without being names.
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "i'd", "i'll", "ok"})
@@ -105,6 +132,10 @@ class Source:
         self.numbers |= {_strip_zeros(d) for d in _DIGIT_RUN.findall(text)}
         words = [w.casefold() for w in _WORD.findall(text)]
         self.words = {_POSSESSIVE.sub("", w) for w in words} | set(words)
+        self.numbers |= {_NUMBER_WORDS[w] for w in self.words if w in _NUMBER_WORDS}
+        for compound in re.findall(r"\b([a-z]+)-([a-z]+)\b", text.lower()):
+            if all(part in _NUMBER_WORDS for part in compound):  # "twenty-five" → 25
+                self.numbers.add(str(sum(int(_NUMBER_WORDS[part]) for part in compound)))
         # Each word's prefixes that lack at most 3 letters: "ыном" → "ын", "ыно", "ыном".
         self._prefixes = {w[:n] for w in self.words for n in range(max(2, len(w) - 3), len(w) + 1)}
         self.acronyms = _acronyms(text)
