@@ -31,7 +31,7 @@ def parse_feed(
     Raises ValueError when `data` is not a feed at all.
     """
     parsed = feedparser.parse(data, response_headers={"content-location": feed_url})
-    if parsed.bozo and not parsed.entries:
+    if not parsed.version and not parsed.entries:
         raise ValueError(f"not a readable feed: {parsed.get('bozo_exception')!r}")
     channel_lang = (parsed.feed.get("language") or "").split("-")[0] or None
     channel_title = squash(parsed.feed.get("title") or "")
@@ -73,8 +73,7 @@ def _item(
     if not outlet_domain and not _is_token(url):
         outlet_domain = domain_of(url)
     if not outlet:
-        # A publisher's own feed: its channel title ("BBC News - Home") names the outlet.
-        outlet = channel_title.split(" - ")[0].split(" | ")[0] or outlet_domain
+        outlet = outlet_from_channel(channel_title) or outlet_domain
     title = strip_outlet_suffix(entry.get("title") or "", outlet)
     lead = _lead(entry, title, outlet)
     kind = _kind(link, source_kind)
@@ -89,6 +88,25 @@ def _item(
         source_kind=kind,
         language=channel_lang,
     )
+
+
+_CHANNEL_PARTS = re.compile(r"\s+[-|:–—]\s+")
+_GENERIC_WORDS = frozenset(
+    "news home front page top stories latest world us uk headlines rss feed all the".split()
+)
+
+
+def outlet_from_channel(channel_title: str) -> str:
+    """The outlet a publisher's feed names in its title.
+
+    "BBC News - News front page" → "BBC News", "News : NPR" → "NPR", "US news | The
+    Guardian" → "The Guardian": the first part that isn't only generic words.
+    """
+    for part in _CHANNEL_PARTS.split(channel_title):
+        words = set(_WORD.findall(part.casefold()))
+        if words and not words <= _GENERIC_WORDS:
+            return part.strip()
+    return ""
 
 
 def real_article_url(link: str) -> str:

@@ -11,6 +11,7 @@ _WS = re.compile(r"\s+")
 # GDELT tokenises punctuation ("Modi ; talks", "4 , 500", "Up 0 . 5 %"); glue it back.
 _SPACED_NUMBER = re.compile(r"(\d) ([.,]) (\d)")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.?!%)])")
+_SPACED_HYPHEN = re.compile(r"(\w) - (\w)")
 _CONTINUE_READING = re.compile(r"\s*(continue reading|read more)\s*(\.\.\.|…)?\s*$", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript"})
 _BLOCK_TAGS = frozenset({"p", "br", "li", "div", "ol", "ul", "h1", "h2", "h3", "h4", "tr"})
@@ -60,9 +61,13 @@ def clean_lead(markup: str) -> str:
 
 
 def untokenise(title: str) -> str:
-    """Undo GDELT's spaced punctuation: `4 , 500` → `4,500`, `Modi ; x` → `Modi; x`."""
+    """Undo GDELT's spaced punctuation: `4 , 500` → `4,500`, `game - changer` → `game-changer`.
+
+    GDELT also drops apostrophes ("world biggest"); those can't be put back.
+    """
     text = squash(title)
     text = _SPACED_NUMBER.sub(r"\1\2\3", text)
+    text = _SPACED_HYPHEN.sub(r"\1-\2", text)
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
 
 
