@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, available_timezones
 CATCH_UP = timedelta(hours=12)
 DEFAULT_DIGEST_TIME = time(8, 0)
 
-_HHMM = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
+_HHMM = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*")
 
 
 def parse_digest_time(text: str) -> time:

@@ -124,7 +124,8 @@ class Store:
     # --- chats ------------------------------------------------------------------------
 
     def _ensure_chat(self, session: Session, chat_id: int, now: datetime) -> None:
-        session.execute(
+        _dml(
+            session,
             self._insert(ChatRow)
             .values(
                 chat_id=chat_id,
@@ -135,17 +136,18 @@ class Store:
                 created_at=now,
                 updated_at=now,
             )
-            .on_conflict_do_nothing(index_elements=["chat_id"])
+            .on_conflict_do_nothing(index_elements=["chat_id"]),
         )
 
     def _update_chat(self, chat_id: int, **values: Any) -> Chat:
         now = utcnow()
         with self._write() as session:
             self._ensure_chat(session, chat_id, now)
-            session.execute(
+            _dml(
+                session,
                 update(ChatRow)
                 .where(col(ChatRow.chat_id) == chat_id)
-                .values(updated_at=now, **values)
+                .values(updated_at=now, **values),
             )
             row = session.get_one(ChatRow, chat_id, populate_existing=True)
             return _chat(row)
@@ -185,8 +187,8 @@ class Store:
             # Explicit child deletes, not only ON DELETE CASCADE: correct even on a SQLite
             # connection someone opened without `PRAGMA foreign_keys`.
             for table in (SubscriptionRow, SentStoryRow, DeliveryRow):
-                session.execute(delete(table).where(col(table.chat_id) == chat_id))
-            result = session.execute(delete(ChatRow).where(col(ChatRow.chat_id) == chat_id))
+                _dml(session, delete(table).where(col(table.chat_id) == chat_id))
+            result = _dml(session, delete(ChatRow).where(col(ChatRow.chat_id) == chat_id))
             return _rowcount(result) > 0
 
     # --- subscriptions ----------------------------------------------------------------
@@ -234,19 +236,18 @@ class Store:
         except IntegrityError as exc:  # the unique constraint, if a racer slipped through
             raise DuplicateTopic(topic) from exc
 
-    def remove_subscription(
-        self, chat_id: int, topic: str, kind: TopicKind | None = None
-    ) -> bool:
+    def remove_subscription(self, chat_id: int, topic: str, kind: TopicKind | None = None) -> bool:
         """Stop following a topic (matched after normalisation); True if it was followed."""
         kinds = KINDS if kind is None else (kind,)
         keys = {normalize_topic(topic, k) for k in kinds}
         with self._write() as session:
-            result = session.execute(
+            result = _dml(
+                session,
                 delete(SubscriptionRow).where(
                     col(SubscriptionRow.chat_id) == chat_id,
                     col(SubscriptionRow.topic_key).in_(keys),
                     col(SubscriptionRow.kind).in_(kinds),
-                )
+                ),
             )
             return _rowcount(result) > 0
 
@@ -333,12 +334,14 @@ class Store:
             "created_at": now,
         }
         with self._write() as session:
-            session.execute(
+            _dml(
+                session,
                 self._insert(ArticleRow)
                 .values(canonical_url=canonical_url, **article_values)
-                .on_conflict_do_update(index_elements=["canonical_url"], set_=article_values)
+                .on_conflict_do_update(index_elements=["canonical_url"], set_=article_values),
             )
-            session.execute(
+            _dml(
+                session,
                 self._insert(SummaryRow)
                 .values(
                     canonical_url=canonical_url,
@@ -348,7 +351,7 @@ class Store:
                 )
                 .on_conflict_do_update(
                     index_elements=["canonical_url", "lang", "summarizer"], set_=summary_values
-                )
+                ),
             )
 
     # --- stories already sent ---------------------------------------------------------
@@ -389,20 +392,21 @@ class Store:
             return
         with self._write() as session:
             for row in rows:
-                session.execute(
+                _dml(
+                    session,
                     self._insert(SentStoryRow)
                     .values(**row)
                     .on_conflict_do_update(
                         index_elements=["chat_id", "story_key"],
                         set_={k: row[k] for k in ("urls", "outlet_count", "sent_at")},
-                    )
+                    ),
                 )
 
     def prune_sent_stories(self, older_than: datetime) -> int:
         """Forget stories sent before `older_than` (they can't be repeats any more)."""
         with self._write() as session:
-            result = session.execute(
-                delete(SentStoryRow).where(col(SentStoryRow.sent_at) < older_than)
+            result = _dml(
+                session, delete(SentStoryRow).where(col(SentStoryRow.sent_at) < older_than)
             )
             return _rowcount(result)
 
@@ -443,7 +447,8 @@ class Store:
             with self._write() as session:
                 if session.get(ChatRow, chat_id) is None:
                     return False  # forgotten meanwhile: nothing to send
-                inserted = session.execute(
+                inserted = _dml(
+                    session,
                     self._insert(DeliveryRow)
                     .values(
                         chat_id=chat_id,
@@ -454,12 +459,16 @@ class Store:
                         attempts=1,
                     )
                     .on_conflict_do_nothing(index_elements=["chat_id", "local_date"])
+                    # A returned row means this INSERT created it (rowcount is unreliable
+                    # with the RETURNING SQLAlchemy adds for the primary key anyway).
+                    .returning(col(DeliveryRow.id)),
                 )
-                if _rowcount(inserted) == 1:
+                if inserted.first() is not None:
                     return True
                 # PostgreSQL re-checks this WHERE against the row as committed by a
                 # concurrent winner, so a second taker sees `claimed` and matches nothing.
-                taken = session.execute(
+                taken = _dml(
+                    session,
                     update(DeliveryRow)
                     .where(
                         col(DeliveryRow.chat_id) == chat_id,
@@ -472,16 +481,14 @@ class Store:
                         claimed_by=worker,
                         attempts=col(DeliveryRow.attempts) + 1,
                         error=None,
-                    )
+                    ),
                 )
                 return _rowcount(taken) == 1
         except IntegrityError:
             log.info("chat %s vanished while claiming its digest", chat_id)
             return False
 
-    def _finish(
-        self, chat_id: int, local_date: date, worker: str | None, **values: Any
-    ) -> bool:
+    def _finish(self, chat_id: int, local_date: date, worker: str | None, **values: Any) -> bool:
         conditions = [
             col(DeliveryRow.chat_id) == chat_id,
             col(DeliveryRow.local_date) == local_date,
@@ -491,14 +498,15 @@ class Store:
             # A worker whose claim went stale and was taken over must not overwrite it.
             conditions.append(col(DeliveryRow.claimed_by) == worker)
         with self._write() as session:
-            result = session.execute(update(DeliveryRow).where(*conditions).values(**values))
+            result = _dml(session, update(DeliveryRow).where(*conditions).values(**values))
             if _rowcount(result) != 1:
                 return False
             if values.get("status") == "sent":
-                session.execute(
+                _dml(
+                    session,
                     update(ChatRow)
                     .where(col(ChatRow.chat_id) == chat_id)
-                    .values(last_digest_at=values["sent_at"])
+                    .values(last_digest_at=values["sent_at"]),
                 )
             return True
 
@@ -603,18 +611,28 @@ class Store:
             "checked_at": checked_at or utcnow(),
         }
         with self._write() as session:
-            session.execute(
+            _dml(
+                session,
                 self._insert(FeedStateRow)
                 .values(feed_url=feed_url, **values)
-                .on_conflict_do_update(index_elements=["feed_url"], set_=values)
+                .on_conflict_do_update(index_elements=["feed_url"], set_=values),
             )
 
 
 # --- row → record ---------------------------------------------------------------------
 
 
-def _rowcount(result: Any) -> int:
-    return cast(CursorResult[Any], result).rowcount
+def _dml(session: Session, statement: Any) -> CursorResult[Any]:
+    """Run INSERT/UPDATE/DELETE as plain Core on the session's connection.
+
+    Through `Session.execute` the ORM adds RETURNING to inserts of mapped classes, and
+    the row count (which the claim logic depends on) stops meaning "rows changed".
+    """
+    return session.connection().execute(statement)
+
+
+def _rowcount(result: CursorResult[Any]) -> int:
+    return result.rowcount
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -16,7 +16,5 @@ def normalize_topic(topic: str, kind: TopicKind) -> str:
     if kind == "feed":
         parts = urlsplit(topic.strip())
         # Paths and queries are case-sensitive on most servers; scheme and host are not.
-        return urlunsplit(
-            (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")
-        )
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
     return " ".join(topic.split()).casefold()

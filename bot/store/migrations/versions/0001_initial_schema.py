@@ -27,9 +27,7 @@ def _chat_fk(table: str) -> sa.Column[int]:
     return sa.Column(
         "chat_id",
         sa.BigInteger(),
-        sa.ForeignKey(
-            "chats.chat_id", name=f"fk_{table}_chat_id_chats", ondelete="CASCADE"
-        ),
+        sa.ForeignKey("chats.chat_id", name=f"fk_{table}_chat_id_chats", ondelete="CASCADE"),
         nullable=False,
     )
 

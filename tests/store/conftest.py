@@ -1,0 +1,117 @@
+"""Store fixtures: every store test runs on SQLite (a file under tmp_path) and PostgreSQL.
+
+PostgreSQL comes from NEWSBOT_TEST_POSTGRES_URL (default: the local trust-auth server). Each
+test module gets its own freshly created database, dropped afterwards; tests that need an
+empty database get one of their own. Unreachable server: skip locally, fail under CI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.store import Store
+
+# Read at import time: the autouse clean_env fixture strips NEWSBOT_* before each test.
+PG_URL = os.environ.get(
+    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = bool(os.environ.get("CI"))
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+TABLES = (
+    "chats",
+    "subscriptions",
+    "articles",
+    "summaries",
+    "sent_stories",
+    "digest_deliveries",
+    "feed_state",
+)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """An autocommit engine on the server's maintenance database, for CREATE/DROP DATABASE."""
+    engine = create_engine(
+        PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL at {make_url(PG_URL)!r} is unreachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def new_pg_database(admin: Engine) -> Iterator[str]:
+    name = f"newsbot_test_{uuid4().hex[:16]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def pg_module_url(pg_admin: Engine) -> Iterator[str]:
+    with new_pg_database(pg_admin) as url:
+        yield url
+
+
+def sqlite_url(directory: Path) -> str:
+    # A directory that does not exist yet: the store must create it.
+    return f"sqlite:///{directory / 'data' / 'newsbot.sqlite3'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to a database nobody has touched yet."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    with new_pg_database(request.getfixturevalue("pg_admin")) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("pg_module_url"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A migrated store with no rows (the PostgreSQL database is shared per module)."""
+    opened = Store.open(database_url)
+    if opened.engine.dialect.name == "postgresql":
+        with opened.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other_store(store: Store, database_url: str) -> Iterator[Store]:
+    """A second Store on the same database with its own engine: another bot process."""
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()
