@@ -28,8 +28,12 @@ MAX_LOOKBACK = timedelta(hours=24)
 MAX_POINTS = 3
 UPDATE_MIN_NEW_OUTLETS = 2
 UPDATE_MIN_GROWTH = 1.5
-SIGNATURE_MATCH = 0.5  # share of the smaller signature two stories must have in common
-SIGNATURE_MIN_SHARED = 3
+# Two signatures (12 top content words each, topic words left out) are one story when they
+# share SIGNATURE_MIN_SHARED words, or — for small signatures — half of the smaller one.
+# Next-day coverage of one event shares its core words ("ballistic missile fire sea");
+# different events on one topic share one or two on the fake and captured feeds.
+SIGNATURE_MIN_SHARED = 4
+SIGNATURE_MATCH = 0.5
 
 Summarize = Callable[[NewsItem], Awaitable[list[str]]]
 
@@ -172,7 +176,7 @@ def match_sent(story: Story, already_sent: Mapping[str, SentStory]) -> SentStory
     for sent in already_sent.values():
         shared = len(story.signature & sent.signature)
         smaller = min(len(story.signature), len(sent.signature)) or 1
-        if shared >= SIGNATURE_MIN_SHARED and shared / smaller >= SIGNATURE_MATCH:
+        if shared >= SIGNATURE_MIN_SHARED or (shared >= 2 and shared / smaller >= SIGNATURE_MATCH):
             return sent
     return None
 

@@ -91,9 +91,10 @@ def _item(
 
 
 _CHANNEL_PARTS = re.compile(r"\s+[-|:–—]\s+")
-_GENERIC_WORDS = frozenset(
-    "news home front page top stories latest world us uk headlines rss feed all the".split()
-)
+_GENERIC_WORDS = frozenset({
+    "news", "home", "front", "page", "top", "stories", "latest", "world", "us", "uk",
+    "headlines", "rss", "feed", "all", "the",
+})
 
 
 def outlet_from_channel(channel_title: str) -> str:
