@@ -4,6 +4,7 @@
                                                          build_topic_digest ──► TopicDigest
 """
 
+from bot.news.catalog import topic_sources
 from bot.news.digest import (
     DigestStory,
     SentStory,
@@ -21,5 +22,5 @@ from bot.news.subscribed import FeedSource, FeedStates
 __all__ = [
     "DigestStory", "FeedError", "FeedSource", "FeedStates", "GdeltSource", "NewsItem",
     "SearchFeedSource", "SentStory", "Source", "SourceFailure", "Story", "TopicDigest",
-    "build_topic_digest",
+    "build_topic_digest", "topic_sources",
 ]

@@ -22,7 +22,8 @@ class SearchFeedSource:
         if "{query}" not in template:
             raise ValueError(f"search feed template has no {{query}}: {template!r}")
         self.template = template
-        self.name = name or urlsplit(template).hostname or "search feed"
+        parts = urlsplit(template)
+        self.name = name or f"{parts.hostname}{parts.path}"  # "news.google.com/rss/search"
         self._fetcher = fetcher
 
     async def items(self, topic: str, *, lang: str, since: datetime) -> list[NewsItem]:
