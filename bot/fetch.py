@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin
@@ -83,10 +83,11 @@ class Fetcher:
             follow_redirects=False,  # each hop goes through the SSRF check in `_follow`
             timeout=settings.fetch_timeout,
             headers={"User-Agent": settings.fetch_user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            # The client's own jar refuses everything: cookies live in one fetch's jar only.
-            cookies=httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))),
             trust_env=False,  # an env proxy would connect for us and bypass the guard
         )
+        # The client's own jar refuses everything: cookies live in one fetch's jar only, so
+        # nothing one user's link sets is sent along with another user's.
+        self._client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     async def fetch(
         self,

@@ -48,7 +48,11 @@ class FakeSite:
         self.history: list[Request] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: `shutdown()` waits for the next poll, and the default
+        # (0.5 s) would add half a second to every test that uses a site.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> FakeSite:
