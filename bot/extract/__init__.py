@@ -23,7 +23,7 @@ from bot.extract.fallback import plain_paragraphs
 from bot.extract.language import detect_language
 from bot.extract.metadata import Metadata, fallback_date, read_metadata, site_from_url
 from bot.extract.plaintext import article_from_text
-from bot.extract.text import drop_control_chars, join_paragraphs
+from bot.extract.text import join_paragraphs
 from bot.extract.tree import DepthExceeded, parse_html, strip_noise
 
 __all__ = ["article_from_text", "extract_article"]
@@ -32,7 +32,6 @@ __all__ = ["article_from_text", "extract_article"]
 def extract_article(html: str, *, url: str, final_url: str | None = None) -> Article:
     """Extract the article a page holds; raise ExtractionError when it holds no text."""
     final_url = final_url or url
-    html = drop_control_chars(html)  # NUL and friends: nobody reads them, parsers choke
     try:
         tree = parse_html(html)
     except DepthExceeded:

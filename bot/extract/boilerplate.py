@@ -65,8 +65,8 @@ def is_boilerplate(line: str) -> bool:
 
 def is_shouted(line: str) -> bool:
     """An all-capitals line of several words: in news pages a promo link, not a paragraph."""
-    letters = [ch for ch in line if ch.isalpha()]
-    return len(line.split()) >= 3 and len(letters) >= 12 and all(ch.isupper() for ch in letters)
+    # isupper(): every cased character is a capital (digits and punctuation don't count)
+    return line.isupper() and 3 <= len(line.split()) <= _SHORT_WORDS and len(line) >= 15
 
 
 def clean_lines(lines: list[str], *, preamble: tuple[str, ...] = ()) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.article import Article
 from bot.extract.language import detect_language
-from bot.extract.text import drop_control_chars, join_paragraphs, normalize_space
+from bot.extract.text import join_paragraphs, normalize_space
 
 # A first line longer than this, or one that ends like a sentence, is the article's first
 # paragraph rather than its headline.
@@ -13,7 +13,7 @@ _MAX_TITLE_WORDS = 20
 
 def article_from_text(text: str, *, url: str = "") -> Article:
     """Split plain text into title and body; the title is "" when there is none."""
-    blocks = _blocks(drop_control_chars(text))
+    blocks = _blocks(text)
     title = ""
     if len(blocks) > 1 and _looks_like_title(blocks[0], blocks[1]):
         title, blocks = blocks[0], blocks[1:]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 
+# C0 controls but tab, newline and carriage return: a page with one makes trafilatura
+# discard the whole document. In UTF-8 these bytes never occur inside a multibyte character.
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r") + b"\x7f"
 # libxml2 stops at this depth and silently drops everything after the deep part.
 _DEPTH_ERROR = "Excessive depth"
 
@@ -34,7 +37,11 @@ _CLASS_LOOKUP = etree.ElementDefaultClassLookup(
 
 def _parser() -> etree.HTMLParser:
     # One parser per call: a parser keeps the error log of its last parse, which we read.
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    # The page is already decoded; the encoding given here overrides whatever its
+    # <meta charset> or XML declaration claims.
+    parser = etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+    )
     parser.set_element_class_lookup(_CLASS_LOOKUP)
     return parser
 
@@ -49,8 +56,10 @@ def parse_html(html: str) -> HtmlElement | None:
         return None
     parser = _parser()
     try:
-        # An XML declaration with an encoding makes lxml refuse a str; it was decoded already.
-        tree = etree.fromstring(_drop_xml_declaration(html), parser=parser)
+        # Bytes, not str: lxml truncates a str at a lone surrogate (left by a lenient
+        # decode), and refuses a str that carries an XML encoding declaration.
+        data = html.encode("utf-8", errors="replace").translate(None, _CONTROL_BYTES)
+        tree = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
     if not isinstance(tree, HtmlElement):  # nothing but a comment or text
@@ -58,15 +67,6 @@ def parse_html(html: str) -> HtmlElement | None:
     if any(_DEPTH_ERROR in entry.message for entry in parser.error_log):
         raise DepthExceeded("page nests deeper than the HTML parser allows")
     return tree
-
-
-def _drop_xml_declaration(html: str) -> str:
-    head = html.lstrip()
-    if head.startswith("<?xml"):
-        end = head.find("?>")
-        if end != -1:
-            return head[end + 2 :]
-    return html
 
 
 def strip_noise(tree: HtmlElement) -> None:
