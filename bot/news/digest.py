@@ -20,7 +20,7 @@ from bot.news.cluster import cluster
 from bot.news.dedupe import dedupe, within
 from bot.news.item import NewsItem, outlet_identities
 from bot.news.source import Source
-from bot.news.story import Story, make_story, rank
+from bot.news.story import Story, make_story, merge_related, rank
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,10 @@ async def build_topic_digest(
     since = max(since, now - MAX_LOOKBACK)
     items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
     items = dedupe(within(items, since=since, now=now))
-    stories = rank(make_story(group, topic=topic) for group in cluster(items, topic=topic))
+    stories = rank(
+        merge_related([make_story(group, topic=topic) for group in cluster(items, topic=topic)],
+                      topic=topic)
+    )
     chosen: list[_Choice] = []
     skipped = 0
     for story in stories:

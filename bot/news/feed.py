@@ -75,8 +75,10 @@ def _item(
     if not outlet:
         outlet = outlet_from_channel(channel_title) or outlet_domain
     title = strip_outlet_suffix(entry.get("title") or "", outlet)
-    lead = _lead(entry, title, outlet)
     kind = _kind(link, source_kind)
+    # Google's description is never a lead: the headline and outlet again, a list of related
+    # coverage, or "View full coverage on Google News" in the feed's language.
+    lead = "" if kind == "google-news" else _lead(entry, title, outlet)
     return NewsItem(
         title=title,
         url=url,

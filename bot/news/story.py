@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.cluster import features, topic_words
+from bot.news.cluster import MAX_GAP, features, tokens, topic_words
 from bot.news.item import NewsItem, outlet_identities
 
 SIGNATURE_SIZE = 12  # content words kept to recognise the story on a later day
+MERGE_MIN_SHARED = 5  # signature words two stories share to be one (see merge_related)
+SUBSTANTIAL_LEAD = 80  # characters; shorter leads are a teaser line or a bare byline
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +45,53 @@ def make_story(items: Sequence[NewsItem], *, topic: str = "") -> Story:
         raise ValueError("a story needs at least one item")
     by_time = sorted(items, key=lambda it: (it.published, it.canonical))
     earliest = by_time[0]
-    best = best_item(items)
+    sig = signature(items, topic=topic)
+    best = best_item(items, signature=sig)
+    # The headline is the most typical one (most signature words), not the first: early
+    # items are often "X expected to…" previews of the event.
+    typical = min(by_time, key=lambda it: -_centrality(it, sig))
     return Story(
         story_key=story_key(earliest.canonical),
-        headline=best.title,
+        headline=typical.title,
         best=best,
         items=tuple(reversed(by_time)),
         outlets=distinct_outlets(by_time),
         first_seen=earliest.published,
         latest=by_time[-1].published,
-        signature=signature(items, topic=topic),
+        signature=sig,
     )
+
+
+def merge_related(stories: Sequence[Story], *, topic: str = "") -> list[Story]:
+    """Second pass: join stories whose signatures share `MERGE_MIN_SHARED` words.
+
+    Clustering compares items; whole stories carry more words. On the captured Bears Ears
+    feed, AP's "2 national monuments in Utah" copies and local outlets' "Bears Ears and
+    Grand Staircase-Escalante" reports share no headline word but 5–7 signature words
+    (trump, shrink, utah, national, order…); different stories on the fake and captured
+    feeds share at most 3. Stories more than MAX_GAP apart are never joined.
+    """
+    parent = list(range(len(stories)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(stories):
+        for j in range(i):
+            b = stories[j]
+            near = a.first_seen - b.latest <= MAX_GAP and b.first_seen - a.latest <= MAX_GAP
+            if near and len(a.signature & b.signature) >= MERGE_MIN_SHARED:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[NewsItem]] = {}
+    for i, story in enumerate(stories):
+        groups.setdefault(root(i), []).extend(story.items)
+    return [
+        stories[i] if len(stories[i].items) == len(items) else make_story(items, topic=topic)
+        for i, items in groups.items()
+    ]
 
 
 def story_key(canonical_url: str) -> str:
@@ -61,12 +99,26 @@ def story_key(canonical_url: str) -> str:
     return hashlib.sha256(canonical_url.encode()).hexdigest()[:16]
 
 
-def best_item(items: Iterable[NewsItem]) -> NewsItem:
-    """The article worth summarizing: a real publisher URL, then the fuller lead, then first."""
+def best_item(items: Iterable[NewsItem], *, signature: frozenset[str] = frozenset()) -> NewsItem:
+    """The article worth summarizing.
+
+    A real publisher URL (a Google token can't be fetched), then one with a real lead, then
+    the most typical of the story (most `signature` words), then the first published.
+    """
     return min(
         items,
-        key=lambda it: (it.is_token_link, -min(len(it.lead), 600), it.published, it.canonical),
+        key=lambda it: (
+            it.is_token_link,
+            len(it.lead) < SUBSTANTIAL_LEAD,
+            -_centrality(it, signature),
+            it.published,
+            it.canonical,
+        ),
     )
+
+
+def _centrality(item: NewsItem, signature: frozenset[str]) -> int:
+    return len(set(tokens(f"{item.title} {item.lead}")) & signature)
 
 
 def distinct_outlets(items: Iterable[NewsItem]) -> tuple[str, ...]:
@@ -85,10 +137,12 @@ def distinct_outlets(items: Iterable[NewsItem]) -> tuple[str, ...]:
 
 def signature(items: Iterable[NewsItem], *, topic: str = "") -> frozenset[str]:
     ignore = topic_words(topic)
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for item in items:
-        weights.update(features(item, ignore=ignore))
-    return frozenset(tok for tok, _ in weights.most_common(SIGNATURE_SIZE))
+        for tok, weight in features(item, ignore=ignore).items():
+            weights[tok] += weight
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIGNATURE_SIZE]
+    return frozenset(tok for tok, _ in top)
 
 
 def rank(stories: Iterable[Story]) -> list[Story]:

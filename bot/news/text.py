@@ -14,7 +14,10 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;:.?!%)])")
 _SPACED_HYPHEN = re.compile(r"(\w) - (\w)")
 _CONTINUE_READING = re.compile(r"\s*(continue reading|read more)\s*(\.\.\.|…)?\s*$", re.I)
 _SKIP_TAGS = frozenset({"script", "style", "noscript"})
-_BLOCK_TAGS = frozenset({"p", "br", "li", "div", "ol", "ul", "h1", "h2", "h3", "h4", "tr"})
+# Tags that separate words when rendered (Google's `<a>…</a><font>Outlet</font>` included).
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "li", "div", "ol", "ul", "h1", "h2", "h3", "h4", "tr", "td", "font"}
+)
 
 
 class _TextCollector(HTMLParser):

@@ -9,7 +9,10 @@ import pytest
 from bot.news.cluster import cluster, tokens
 from bot.news.dedupe import dedupe
 from bot.news.feed import parse_feed
+from bot.news.story import make_story, merge_related
 from tests.fakes.newsfeeds import FED, NEAR_MISSES, NORTH_KOREA, Report, as_items
+
+TOPIC = '"Bears Ears" monument'
 
 
 def _stories(reports: list[Report], *, topic: str, kind: str) -> list[set[str]]:
@@ -51,8 +54,11 @@ def test_near_miss_pairs_stay_apart(a: Report, b: Report) -> None:
 
 def test_near_misses_stay_apart_among_other_coverage() -> None:
     extra = [a for a, _ in NEAR_MISSES] + [b for _, b in NEAR_MISSES]
-    items = as_items(NORTH_KOREA + extra)
-    for group in cluster(items, topic="North Korea"):
+    items = as_items(NORTH_KOREA + FED + extra)
+    groups = cluster(items, topic="North Korea")
+    stories = merge_related([make_story(g, topic="North Korea") for g in groups])
+    assert len(stories) == len(groups)  # no second-pass merge either
+    for group in groups:
         titles = {item.title for item in group}
         for a, b in NEAR_MISSES:
             assert not {a.headline, b.headline} <= titles
@@ -80,7 +86,7 @@ def test_real_google_feeds_cluster_sensibly(shared_dir: Path) -> None:
 
     # A one-topic search: syndicated AP copies under different outlets become one story.
     items = dedupe(parse_feed(bears.read_bytes(), feed_url="x"))
-    groups = cluster(items, topic='"Bears Ears" monument')
+    groups = cluster(items, topic=TOPIC)
     biggest = max(groups, key=len)
     assert len(biggest) >= 15
     ap_title = (
@@ -96,6 +102,16 @@ def test_real_google_feeds_cluster_sensibly(shared_dir: Path) -> None:
         not any("executive order" in i.title.lower() for i in g) for g in court
     )
 
+    # Whole stories compared by signature: the order's two halves join, the court doesn't.
+    stories = merge_related([make_story(g, topic=TOPIC) for g in groups], topic=TOPIC)
+    order = max(stories, key=lambda s: s.outlet_count)
+    assert order.outlet_count >= 40
+    assert any("Grand Staircase" in i.title for i in order.items)
+    assert any(i.title == ap_title for i in order.items)
+    assert not any("appeals court" in i.title.lower() for i in order.items)
+
     # A top-stories feed: 38 different stories, so almost nothing may merge.
     top_items = parse_feed(top.read_bytes(), feed_url="x")
-    assert len(cluster(top_items)) >= 36
+    top_groups = cluster(top_items)
+    assert len(top_groups) >= 36
+    assert len(merge_related([make_story(g) for g in top_groups])) == len(top_groups)
