@@ -270,3 +270,9 @@ def test_real_pages_score_well(shared_dir: Path) -> None:
         f1s.append(2 * score.precision * score.recall / (score.precision + score.recall))
         assert f1s[-1] >= 0.75, (truth[key]["url"], score)
     assert sum(f1s) / len(f1s) >= 0.9, f1s
+
+
+def test_a_page_without_text_is_reported_once_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"), pytest.raises(ExtractionError):
+        extract_article("<html><body><script>1</script></body></html>", url="https://e.org/a")
+    assert not caplog.records  # the CLI prints the error as its one stderr line

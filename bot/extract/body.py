@@ -12,6 +12,9 @@ from trafilatura.settings import Extractor
 from bot.extract.text import paragraphs_of
 
 log = logging.getLogger(__name__)
+# trafilatura logs a WARNING for every page it finds no text in; for us that is an
+# ExtractionError the caller reports once, in its own words.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # Measured on ../shared/datasets/article-extraction-benchmark (bench/extraction.py):
 # - comments=False: reader comments are not the article (trafilatura's default keeps them);
