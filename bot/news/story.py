@@ -18,7 +18,15 @@ SUBSTANTIAL_LEAD = 80  # characters; shorter leads are a teaser line or a bare b
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    story_key: str  # stable within a round; across days match on `member_urls`/`signature`
+    """One event and its coverage in this round.
+
+    `story_key` hashes the earliest article's canonical URL, so rebuilding the same round
+    gives the same key. Tomorrow's round sees new articles and may start from another one;
+    `digest.match_sent` therefore also matches on shared `member_urls` and on overlapping
+    `signature`s, and an update keeps the key the chat was first sent.
+    """
+
+    story_key: str
     headline: str
     best: NewsItem  # the article to summarize
     items: tuple[NewsItem, ...]  # newest first
