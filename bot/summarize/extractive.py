@@ -40,17 +40,18 @@ MAX_CANDIDATES = 60
 class Weights:
     """The few global parameters of the scorer (tuned on CNN/DailyMail, see bench/summaries.py)."""
 
-    position_decay: float = 3.0  # sentences: position prior halves roughly every this many
-    centrality: float = 0.6
-    title: float = 0.4
+    position_decay: float = 4.0  # the position prior falls to half after this many sentences
+    centrality: float = 1.0  # cosine to the article's TF-IDF centroid
+    title: float = 0.4  # cosine to the title (CNN/DM has no titles: set by judgement)
+    lead: float = 0.4  # cosine to the first sentence, which states what the story is about
     redundancy: float = 0.7  # MMR: how much overlap with already chosen points costs
-    ideal_min_words: int = 12
-    ideal_max_words: int = 40
-    target_words: int = 70  # add points beyond min_points until about this many words
-    extra_point_floor: float = 0.5  # ...if the next point scores at least this share of the top
-    lead: float = 0.0  # similarity to the first sentence, a stand-in for a missing title
-    quote: float = 1.0  # factor for a sentence that is mostly somebody's quoted words
-    glued: float = 1.0  # factor for a sentence with a caption run into it (no full stop)
+    duplicate: float = 0.9  # at this cosine to a chosen point a sentence is a repeat: skipped
+    ideal_min_words: int = 8  # shorter sentences lose up to half their score
+    ideal_max_words: int = 45  # longer ones (often captions run together) lose in proportion
+    quote: float = 0.8  # factor for a sentence that is mostly somebody's quoted words
+    glued: float = 0.7  # factor for a sentence with a photo caption run into it
+    target_words: int = 40  # past min_points, add points while the chosen are this short
+    extra_point_floor: float = 0.5  # ...and the next one scores at least this share of the top
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -76,6 +77,7 @@ _STOPWORDS = _wordset(
     """
 )
 _WORD = re.compile(r"\w+")
+_WORD_TOKEN = re.compile(r"[^\s\w]*\w\S*")  # a whitespace-separated token with a letter or digit
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _TERMINAL = re.compile(r"[.!…。！]['\"”’»)\]」』）]*$")
 _QUESTION = re.compile(r"[?？]['\"”’»)\]」』）]*$")
@@ -84,16 +86,20 @@ _QUOTED = re.compile(r"[\"“„«][^\"“”„«»]*[\"”“»]|‘[^‘’]*
 # text without a full stop ("... at the hospital He is listed in stable condition").
 _GLUED = re.compile(r"[a-z,] (?:He|She|It|They|The|This|A|An|But|In|His|Her) [a-z]")
 _BYLINE = re.compile(r"^(?:by|von|автор|авторка|text|fotos?)\b", re.IGNORECASE)
+_BOILERPLATE_START = re.compile(
+    r"""
+    (?:published|updated|last\s+(?:updated|modified)|posted|created)\b\s*[:.]
+    | (?:photo|image|picture|video|credit|source|caption|foto|bild|quelle|фото|джерело)\s*:
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 _BOILERPLATE = re.compile(
     r"""
     \b(?:read|see|watch)\s+(?:more|also|next|the\s+full)\b
     | \bclick\s+here\b | \bscroll\s+down\b | \bsubscribe\s+(?:to|now|for|today)\b
     | \bsign\s+up\b | \bnewsletter\b | \bfollow\s+us\b | \bshare\s+(?:this|on)\b
-    | \ball\s+rights\s+reserved\b | © | \bcopyright\b
-    | ^(?:published|updated|last\s+(?:updated|modified)|posted|created)\b\s*[:.]
-    | ^(?:photo|image|picture|video|credit|source|caption|foto|bild|quelle|фото|джерело)\s*:
+    | \ball\s+rights\s+reserved\b | \bcopyright\b
     | \bgetty\s+images\b | \b(?:ap|afp|reuters|epa)\s+photo\b | /\s*(?:getty|reuters|afp|ap)\b
-    | \bcookies?\b.*\b(?:consent|policy|settings|files|accept)\b | \bbrowser\b.*\bsettings\b
     | \bmore\s+(?:on|about)\s+(?:the|this)\s+(?:topic|story)\b | \brelated\s+(?:articles|stories)\b
     | \bmost\s+(?:read|popular|viewed)\b | \btop\s+stories\b
     | \badvertisement\b | \balready\s+a\s+subscriber\b | \blog\s+in\b | \bcontinue\s+reading\b
@@ -103,6 +109,16 @@ _BOILERPLATE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# One big alternation over every sentence costs more than all the scoring, so it only runs
+# on a sentence holding one of the words its phrases start with.
+_TRIGGERS = _wordset(
+    """
+    read see watch click scroll subscribe sign newsletter follow share all copyright getty
+    ap afp reuters epa more related most top advertisement already log continue http https
+    www читайте читати підписуйтесь підписатися lesen mehr weiterlesen
+    """
+)
+_COOKIE_WORDS = _wordset("consent policy settings files accept")
 
 
 def select_points(
@@ -142,7 +158,8 @@ class _Candidate:
     index: int  # rank among candidates: the position prior
     text: str
     words: int
-    terms: Counter[str]
+    terms: Counter[str]  # what the sentence is about, for relevance
+    facts: Counter[str]  # the terms and its small numbers, to tell a repeat from news
     soft_junk: bool  # a question, a fragment: only when nothing better is there
 
 
@@ -151,24 +168,26 @@ def _candidates(sentences: list[str], title: str) -> list[_Candidate]:
     out: list[_Candidate] = []
     seen: set[str] = set()
     for sentence in sentences:
-        key = _normalise(sentence)
-        if key in seen or (title_key and key == title_key) or _is_hard_junk(sentence):
+        tokens = _WORD.findall(sentence.lower())
+        key = " ".join(tokens)
+        words = _size(sentence)
+        if key in seen or key == title_key or _is_hard_junk(sentence, words, set(tokens)):
             continue
         seen.add(key)
         out.append(
             _Candidate(
                 index=len(out),
                 text=sentence,
-                words=_size(sentence),
-                terms=_terms(sentence),
+                words=words,
+                terms=_terms(tokens),
+                facts=_terms(tokens) + Counter(t for t in tokens if t.isdigit() and len(t) < 3),
                 soft_junk=_is_soft_junk(sentence),
             )
         )
     return out
 
 
-def _is_hard_junk(sentence: str) -> bool:
-    words = _size(sentence)
+def _is_hard_junk(sentence: str, words: int, tokens: set[str]) -> bool:
     if words < _HARD_MIN_WORDS or words > _HARD_MAX_WORDS:
         return True
     if _BYLINE.match(sentence) and words <= 8:
@@ -177,7 +196,14 @@ def _is_hard_junk(sentence: str) -> bool:
         # Prose has small words; a line without them is a stamp, a name or a title-cased
         # heading: "09:12 EST, 3 April 2013", "Daily Mail Reporter", "More From Our Site".
         return True
-    return bool(_BOILERPLATE.search(sentence))
+    if _BOILERPLATE_START.match(sentence) or "©" in sentence:
+        return True
+    if {"cookie", "cookies"} & tokens and _COOKIE_WORDS & tokens:
+        return True
+    if "browser" in tokens and "settings" in tokens:
+        return True
+    suspect = bool(tokens & _TRIGGERS) or "@" in sentence
+    return suspect and _BOILERPLATE.search(sentence) is not None
 
 
 def _is_soft_junk(sentence: str) -> bool:
@@ -190,19 +216,21 @@ def _is_soft_junk(sentence: str) -> bool:
 def _relevance(cands: list[_Candidate], title: str, w: Weights) -> list[float]:
     idf = _idf(cands)
     vectors = [_weigh(c.terms, idf) for c in cands]
-    centroid: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     for vector in vectors:
-        centroid.update(vector)
-    title_vector = _weigh(_terms(title), idf) if title else {}
+        total.update(vector.weights)
+    centroid = _Vector.of(total)
+    title_vector = _weigh(_terms(_WORD.findall(title.lower())), idf) if title else None
     lead_vector = vectors[0]
     scores: list[float] = []
     for cand, vector in zip(cands, vectors, strict=True):
         position = 1.0 / (1.0 + cand.index / w.position_decay)
-        score = position + w.centrality * _cosine(vector, centroid)
-        if title_vector:
-            score += w.title * _cosine(vector, title_vector)
-        if cand.index:
-            score += w.lead * _cosine(vector, lead_vector)
+        score = position + w.centrality * vector.cosine(centroid)
+        if title_vector is not None:
+            score += w.title * vector.cosine(title_vector)
+        # The lead is as similar to itself as anything can be: without that, a near copy of
+        # it further down would outrank it.
+        score += w.lead * (vector.cosine(lead_vector) if cand.index else 1.0)
         score *= _length_factor(cand.words, w)
         if _is_quote(cand.text):
             score *= w.quote
@@ -223,25 +251,31 @@ def _is_quote(sentence: str) -> bool:
 def _pick(
     cands: list[_Candidate], scores: list[float], max_points: int, min_points: int, w: Weights
 ) -> list[str]:
-    vectors = [_unit(c.terms) for c in cands]
+    """Greedy maximal marginal relevance; near repeats of a chosen point are out."""
+    topics = [_Vector.of(c.terms) for c in cands]
+    facts = [_Vector.of(c.facts) for c in cands]
+    overlap = [0.0] * len(cands)  # greatest topic similarity to any chosen point
+    repeat = [False] * len(cands)
     chosen: list[int] = []
     chosen_words = 0
     top = max(scores)
     while len(chosen) < min(max_points, len(cands)):
         best, best_value = -1, -math.inf
         for i, score in enumerate(scores):
-            if i in chosen:
-                continue
-            overlap = max((_dot(vectors[i], vectors[j]) for j in chosen), default=0.0)
-            value = score - w.redundancy * overlap
-            if value > best_value:
+            value = score - w.redundancy * overlap[i]
+            if value > best_value and not repeat[i]:
                 best, best_value = i, value
+        if best < 0:
+            break  # everything left repeats what was chosen
         if len(chosen) >= min_points and (
             chosen_words >= w.target_words or best_value < w.extra_point_floor * top
         ):
             break
         chosen.append(best)
         chosen_words += cands[best].words
+        for i in range(len(cands)):
+            overlap[i] = max(overlap[i], topics[i].cosine(topics[best]))
+            repeat[i] = repeat[i] or i == best or facts[i].cosine(facts[best]) >= w.duplicate
     return [cands[i].text for i in chosen]
 
 
@@ -261,36 +295,35 @@ def _idf(cands: list[_Candidate]) -> dict[str, float]:
     return {term: math.log(1.0 + n / count) for term, count in df.items()}
 
 
-def _weigh(terms: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    return {t: (1.0 + math.log(tf)) * idf.get(t, math.log(2.0)) for t, tf in terms.items()}
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """A sparse term vector with its norm worked out once."""
+
+    weights: dict[str, float]
+    norm: float
+
+    @classmethod
+    def of(cls, weights: dict[str, float] | Counter[str]) -> _Vector:
+        return cls(dict(weights), math.sqrt(sum(v * v for v in weights.values())))
+
+    def cosine(self, other: _Vector) -> float:
+        if not self.norm or not other.norm:
+            return 0.0
+        a, b = self.weights, other.weights
+        dot = sum([a[k] * b[k] for k in a.keys() & b.keys()])
+        return dot / (self.norm * other.norm)
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+def _weigh(terms: Counter[str], idf: dict[str, float]) -> _Vector:
+    unseen = math.log(2.0)  # a title word no sentence has: weigh it like a rare one
+    return _Vector.of({t: (1.0 + math.log(tf)) * idf.get(t, unseen) for t, tf in terms.items()})
 
 
-def _unit(terms: Counter[str]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in terms.values()))
-    return {k: v / norm for k, v in terms.items()} if norm else {}
-
-
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(k, 0.0) for k, v in a.items())
-
-
-def _terms(text: str) -> Counter[str]:
-    """Content terms: lower-cased, stop words dropped, cut to a 6-letter stem; CJK bigrams."""
+def _terms(tokens: list[str]) -> Counter[str]:
+    """Content terms of lower-cased tokens: no stop words, cut to a 6-letter stem; CJK bigrams."""
     terms: Counter[str] = Counter()
-    for token in _WORD.findall(text.lower()):
-        if _CJK.search(token):
+    for token in tokens:
+        if max(token) >= "\u3040" and _CJK.search(token):  # the cheap test spares most text
             terms.update(token[i : i + 2] for i in range(max(1, len(token) - 1)))
         elif len(token) > 2 and token not in _STOPWORDS:
             # Prefix stemming is crude but language-blind: "withdrew"/"withdrawal",
@@ -302,7 +335,7 @@ def _terms(text: str) -> Counter[str]:
 def _size(sentence: str) -> int:
     """Length in words; CJK text, written without spaces, counts about 1.5 characters a word."""
     cjk = len(_CJK.findall(sentence))
-    return sum(1 for token in sentence.split() if _WORD.search(token)) + int(cjk / 1.5)
+    return len(_WORD_TOKEN.findall(sentence)) + int(cjk / 1.5)
 
 
 def _normalise(text: str) -> str:
