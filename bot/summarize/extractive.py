@@ -7,11 +7,16 @@ LLM fails. Each sentence is scored by
 * centrality — TF-IDF cosine to the whole article, so a sentence about the story's main
   subject beats an aside; and similarity to the title when there is one;
 * length — a sentence of moderate length reads as a point, a fragment or a run-on caption
-  does not;
+  does not; mostly-quoted sentences and ones with a photo caption run into them lose a little;
+* similarity to the lead sentence, which says what the story is about;
 
 and picked greedily with maximal marginal relevance, so a second sentence that repeats the
-first loses to one that adds something. Boilerplate (bylines, "Read more", photo credits,
-"PUBLISHED:" stamps, subscribe prompts) never becomes a point.
+first loses to one that adds something, and a near copy of a chosen one is never picked.
+Boilerplate (bylines, "Read more", photo credits, "PUBLISHED:" stamps, subscribe prompts,
+cookie notices) never becomes a point; questions and lines without a full stop only when
+nothing better is there. Three points by default, more only while the chosen ones are short.
+
+On 200 CNN/DailyMail articles this beats Lead-3 on ROUGE-1/2/Lsum (bench/summaries.py).
 
 Points come out most important first, in the order the greedy pick chose them: bullets are
 read as separate points, not as prose, and because position weighs heavily the lead is
@@ -174,13 +179,15 @@ def _candidates(sentences: list[str], title: str) -> list[_Candidate]:
         if key in seen or key == title_key or _is_hard_junk(sentence, words, set(tokens)):
             continue
         seen.add(key)
+        terms = _terms(tokens)
+        numbers = Counter(t for t in tokens if t.isdigit() and len(t) < 3)
         out.append(
             _Candidate(
                 index=len(out),
                 text=sentence,
                 words=words,
-                terms=_terms(tokens),
-                facts=_terms(tokens) + Counter(t for t in tokens if t.isdigit() and len(t) < 3),
+                terms=terms,
+                facts=terms + numbers,
                 soft_junk=_is_soft_junk(sentence),
             )
         )
