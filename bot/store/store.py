@@ -11,7 +11,7 @@ import logging
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.article import Article, Summary
-from bot.config import Settings
 from bot.errors import DuplicateTopic, TooManyTopics
 from bot.schedule import DEFAULT_DIGEST_TIME, due_date, parse_digest_time, valid_timezone
 from bot.store.engine import READ_ONLY, make_engine
@@ -47,6 +46,9 @@ from bot.store.tables import (
 )
 from bot.store.topic import KINDS, MAX_TOPIC_CHARS, TopicKind, normalize_topic
 from bot.store.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

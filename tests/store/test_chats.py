@@ -78,7 +78,8 @@ def test_add_subscription_rejects_junk(store: Store) -> None:
         store.add_subscription(1, "x", "tweets")  # type: ignore[arg-type]
 
 
-def test_too_many_topics(database_url: str) -> None:
+def test_too_many_topics(store: Store, database_url: str) -> None:
+    """(`store` only empties the shared database; this test needs its own limit.)"""
     store = Store.open(database_url, max_topics_per_chat=3)
     try:
         for topic in ("a", "b", "c"):
