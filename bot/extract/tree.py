@@ -17,7 +17,7 @@ _DEPTH_ERROR = "Excessive depth"
 # some CMSs wrap the whole page in one.
 NOISE_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
-    "embed", "applet", "audio", "video", "picture", "map", "area", "link", "head",
+    "embed", "applet", "audio", "video", "picture", "figure", "map", "area", "link", "head",
     "nav", "aside", "footer", "menu", "dialog", "button", "input", "select", "option",
     "textarea", "label", "fieldset", "datalist", "frame", "frameset", "noindex", "marquee",
 )
