@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.fakes.articles import SEED_TITLE, article_html, teaser_html
 from tests.fakes.site import FakeSite, Response
 
@@ -20,13 +23,33 @@ SUMMARY_FIELDS = {
 }
 
 
-def newsbot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
+def newsbot_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot` as a new process, exactly as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env=full_env, timeout=timeout, check=False,
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, timeout=120, check=False,
     )
+
+
+def newsbot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the CLI's `main()` in this process (a subprocess per case costs seconds of imports)."""
+    out, err = io.StringIO(), io.StringIO()
+    old_env = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = old_stdin
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
@@ -51,7 +74,7 @@ def assert_one_clean_error_line(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_summarize_url_human_output(news: FakeSite) -> None:
     url = news.url("/world/north-korea-generals?utm_source=tg")
-    proc = newsbot("summarize", url)
+    proc = newsbot_process("summarize", url)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.splitlines()[0] == SEED_TITLE
@@ -185,6 +208,6 @@ def test_bad_setting_is_one_line() -> None:
 
 
 def test_run_without_token_is_one_line() -> None:
-    proc = newsbot("run")
+    proc = newsbot_process("run")
     assert proc.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in assert_one_clean_error_line(proc)
