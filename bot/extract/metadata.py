@@ -46,8 +46,9 @@ class Metadata:
     site: str | None = None
     published: datetime | None = None
     language: str | None = None
-    # Every headline and summary the page states (og:title, <title>, description, ...):
-    # copies of them at the top of the body are page furniture, not article text.
+    # Every headline the page states (og:title, JSON-LD, <h1>, <title>): a copy of one at
+    # the top of the body is the page header, not article text. (The description is not
+    # here: measured, it is more often the article's real first paragraph than a deck.)
     preamble: tuple[str, ...] = ()
 
 
@@ -59,8 +60,6 @@ def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
     site = _site_name(metas, ld, url)
     titles = _title_candidates(tree, metas, article_ld)
     title = next((_strip_site_from_title(t, site) for t in titles), "")
-    descriptions = [metas.get(k) for k in ("og:description", "description", "twitter:description")]
-    descriptions += [_ld_text(obj.get("description")) for obj in article_ld]
     return Metadata(
         title=title,
         site=site,
