@@ -276,3 +276,23 @@ def test_a_page_without_text_is_reported_once_not_logged(caplog: pytest.LogCaptu
     with caplog.at_level("WARNING"), pytest.raises(ExtractionError):
         extract_article("<html><body><script>1</script></body></html>", url="https://e.org/a")
     assert not caplog.records  # the CLI prints the error as its one stderr line
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Уряд ухвалив нове рішення щодо підтримки громад, які постраждали від обстрілів.", "uk"),
+        ("Правительство приняло новое решение о поддержке регионов, это было вчера.", "ru"),
+        ("今日は東京で新しい図書館が開館しました。多くの人が訪れています。", "ja"),
+        ("서울시는 오늘 새로운 도서관을 개관했다고 밝혔습니다. 많은 시민이 방문했습니다.", "ko"),
+        ("O governo anunciou que não vai aumentar os impostos para as famílias este ano.", "pt"),
+        ("Il governo ha detto che non ci sono nuove tasse per le famiglie e per le imprese.", "it"),
+    ],
+)
+def test_undeclared_language_is_told_from_the_text(text: str, lang: str) -> None:
+    html = f"<html><body><p>{text}</p><p>{text}</p></body></html>"
+    assert extract_article(html, url="https://e.org/a").language == lang
+
+
+def test_too_little_text_gets_no_language_guess() -> None:
+    assert article_from_text("OK 42").language is None
