@@ -1,0 +1,643 @@
+"""A real Telegram Bot API server on loopback, strict where Telegram is strict.
+
+    with FakeBotAPI() as api:
+        settings = Settings(telegram_bot_token=api.token, telegram_api_url=api.base_url)
+        api.push_message("https://example.com/a", user_id=42)
+        reply = await api.wait_for(lambda: api.sent_to(42))
+
+It speaks HTTP from a thread (so it works whatever event loop the bot runs), answers
+`POST /bot<token>/<method>` with JSON or form bodies the way Telegram does
+(`{"ok": true, "result": ...}` or `{"ok": false, "error_code": ..., "description": ...}`),
+and checks what Telegram checks: HTML markup (only Telegram's tags, balanced, no bare `<`,
+`>` or `&`), the 4096-character limit counted on the visible text, unknown tokens (401),
+editing a message that is not there. `getUpdates` long-polls with Telegram's offset
+semantics. Faults are scriptable (429 with retry_after, 403 for blocked chats, 5xx, delays)
+and every call is kept in `history`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+T = TypeVar("T")
+
+MAX_TEXT = 4096
+# Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
+_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "tg-emoji", "code", "pre", "blockquote",
+})
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s>\"'<]+))?)*)\s*>"
+)
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+# Fields that Telegram takes as JSON-serialized objects or integers when sent as a form.
+_JSON_FIELDS = frozenset({
+    "reply_parameters", "reply_markup", "entities", "caption_entities", "commands",
+    "allowed_updates", "link_preview_options", "scope",
+})
+_INT_FIELDS = frozenset({"chat_id", "message_id", "offset", "limit", "timeout", "user_id"})
+
+
+class EntityParseError(ValueError):
+    """The text is not valid Telegram HTML."""
+
+
+def parse_html(text: str) -> str:
+    """Return the visible text of Telegram-HTML `text`, or raise EntityParseError like Telegram."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            offset = len(text[:i].encode())
+            if m is None:
+                raise EntityParseError(f'Unsupported start tag "" at byte offset {offset}')
+            closing, name = m.group(1) == "/", m.group(2).lower()
+            if name not in _TAGS:
+                kind = "end" if closing else "start"
+                raise EntityParseError(f'Unsupported {kind} tag "{name}" at byte offset {offset}')
+            if closing:
+                if not stack or stack[-1] != name:
+                    expected = f'"</{stack[-1]}>"' if stack else "no end tag"
+                    raise EntityParseError(
+                        f'Unmatched end tag at byte offset {offset}, expected {expected}, '
+                        f'found "</{name}>"'
+                    )
+                stack.pop()
+            else:
+                attrs = {a.group(1).lower(): next((g for g in a.groups()[1:] if g is not None),
+                                                  "") for a in _ATTR.finditer(m.group(3))}
+                if name == "a" and not attrs.get("href"):
+                    raise EntityParseError(f"Empty href in a tag at byte offset {offset}")
+                for value in attrs.values():
+                    _unescape_strict(value, offset)
+                stack.append(name)
+            i = m.end()
+        elif ch == "&":
+            m = _ENTITY.match(text, i)
+            if m is None:
+                raise EntityParseError(
+                    f"Character entity expected at byte offset {len(text[:i].encode())}"
+                )
+            out.append(_entity_value(m))
+            i = m.end()
+        elif ch == ">":
+            raise EntityParseError(
+                f'Unexpected end of tag at byte offset {len(text[:i].encode())}'
+            )
+        else:
+            out.append(ch)
+            i += 1
+    if stack:
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+def _entity_value(m: re.Match[str]) -> str:
+    named, dec, hexa = m.groups()
+    if named:
+        return _NAMED[named]
+    return chr(int(dec) if dec else int(hexa, 16))
+
+
+def _unescape_strict(value: str, offset: int) -> str:
+    for j, ch in enumerate(value):
+        if ch == "&" and _ENTITY.match(value, j) is None:
+            raise EntityParseError(f"Character entity expected at byte offset {offset}")
+    return _ENTITY.sub(_entity_value, value)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made, and what the fake answered."""
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    token: str
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as the chat shows it now (after any edits)."""
+
+    chat_id: int
+    message_id: int
+    text: str  # visible text
+    raw: str  # text as sent (HTML source when parse_mode is HTML)
+    parse_mode: str | None
+    reply_to: int | None
+    edits: int = 0
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class _State:
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    next_update_id: int = 1
+    chats: dict[int, dict[int, BotMessage]] = field(default_factory=dict)
+    user_messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
+    faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+    webhook: dict[str, Any] | None = None
+    commands: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeBotAPI:
+    """`FakeBotAPI(token=...)`; point the bot at `base_url` (TELEGRAM_API_URL)."""
+
+    def __init__(self, token: str = "123456:TEST-fake-token", *,
+                 bot_username: str = "newsbot_test_bot") -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_username = bot_username
+        self.history: list[Call] = []
+        self._state = _State()
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> FakeBotAPI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeBotAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_API_URL takes: requests go to `{base_url}/bot<token>/<method>`."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- scripting -----------------------------------------------------------------------
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue `update` for getUpdates; its update_id is renumbered to keep ids increasing."""
+        with self._cond:
+            update = {**update, "update_id": self._state.next_update_id}
+            self._state.next_update_id += 1
+            message = update.get("message")
+            if isinstance(message, dict) and "chat" in message:
+                chat_id = int(message["chat"]["id"])
+                message["message_id"] = self._next_message_id(chat_id)
+                self._state.user_messages[(chat_id, message["message_id"])] = message
+            self._state.updates.append(update)
+            self._cond.notify_all()
+            return update
+
+    def push_message(
+        self,
+        text: str | None = None,
+        *,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        caption: str | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
+        forward_origin: dict[str, Any] | None = None,
+        language_code: str | None = "en",
+        first_name: str = "Ada",
+    ) -> dict[str, Any]:
+        """Queue a message from a user; URLs and /commands in `text` get entities like Telegram."""
+        chat_id = user_id if chat_id is None else chat_id
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        message: dict[str, Any] = {
+            "message_id": 0, "from": user, "chat": self._chat(chat_id, first_name),
+            "date": int(time.time()),
+        }
+        if forward_origin is not None:
+            message["forward_origin"] = forward_origin
+            message["forward_date"] = forward_origin.get("date", int(time.time()))
+        if text is not None:
+            message["text"] = text
+            found = entities if entities is not None else auto_entities(text)
+            if found:
+                message["entities"] = found
+        if caption is not None:
+            message["photo"] = [{"file_id": "PHOTO", "file_unique_id": "P", "width": 90,
+                                 "height": 90}]
+            message["caption"] = caption
+            found = caption_entities if caption_entities is not None else auto_entities(caption)
+            if found:
+                message["caption_entities"] = found
+        return self.push_update({"message": message})["message"]  # type: ignore[no-any-return]
+
+    def fail_next(self, method: str, *, times: int = 1, status: int = 429,
+                  retry_after: int | None = 1, description: str | None = None) -> None:
+        """Make the next `times` calls of `method` fail like Telegram does."""
+        if description is None:
+            description = {
+                429: f"Too Many Requests: retry after {retry_after}",
+                403: "Forbidden: bot was blocked by the user",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+            }.get(status, "Bad Request: scripted failure")
+        fault = _Fault(status, description, retry_after if status == 429 else None)
+        with self._cond:
+            self._state.faults.setdefault(method, []).extend([fault] * times)
+
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: everything sent to `chat_id` answers 403."""
+        with self._cond:
+            self._state.blocked.add(chat_id)
+
+    def delay(self, method: str, seconds: float) -> None:
+        with self._cond:
+            self._state.delays[method] = seconds
+
+    # -- inspection ----------------------------------------------------------------------
+    def sent_to(self, chat_id: int) -> list[BotMessage]:
+        """The bot's messages in `chat_id`, oldest first, as they read now."""
+        with self._cond:
+            return sorted(self._state.chats.get(chat_id, {}).values(),
+                          key=lambda m: m.message_id)
+
+    def calls(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.history if c.method == method]
+
+    @property
+    def commands(self) -> list[dict[str, Any]]:
+        with self._cond:
+            return list(self._state.commands)
+
+    @property
+    def webhook(self) -> dict[str, Any] | None:
+        with self._cond:
+            return None if self._state.webhook is None else dict(self._state.webhook)
+
+    def wait_for_sync(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Block until `predicate()` is truthy (re-checked after every call); return its value."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    tail = [(c.method, c.status) for c in self.history[-8:]]
+                    raise TimeoutError(f"condition not met in {timeout}s; last calls: {tail}")
+                # Woken by every call; the short slice also catches state the bot changes
+                # without calling the API (chat_data, a store).
+                self._cond.wait(min(left, 0.02))
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """`wait_for_sync` without blocking the event loop the bot may be running on."""
+        return await asyncio.to_thread(self.wait_for_sync, predicate, timeout)
+
+    def deliver_webhook(self, update: dict[str, Any], *, secret: str | None = None) -> int:
+        """POST `update` to the registered webhook like Telegram; return the HTTP status."""
+        hook = self.webhook
+        assert hook is not None, "no webhook is set"
+        with self._cond:
+            update = {**update, "update_id": self._state.next_update_id}
+            self._state.next_update_id += 1
+            message = update.get("message")
+            if isinstance(message, dict) and "chat" in message:
+                chat_id = int(message["chat"]["id"])
+                message["message_id"] = self._next_message_id(chat_id)
+                self._state.user_messages[(chat_id, message["message_id"])] = message
+        parts = urlsplit(hook["url"])
+        headers = {"Content-Type": "application/json"}
+        token = hook.get("secret_token") if secret is None else secret
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
+        # Like Telegram, keep trying while nothing listens yet: PTB registers the webhook
+        # before its server accepts connections.
+        deadline = time.monotonic() + 10
+        while True:
+            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port,
+                                              timeout=5)
+            try:
+                conn.request("POST", parts.path or "/", body=json.dumps(update), headers=headers)
+                return conn.getresponse().status
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            finally:
+                conn.close()
+
+    # -- the Bot API -----------------------------------------------------------------------
+    def _chat(self, chat_id: int, first_name: str = "Ada") -> dict[str, Any]:
+        if chat_id > 0:
+            return {"id": chat_id, "first_name": first_name, "type": "private"}
+        return {"id": chat_id, "title": "A group", "type": "supergroup"}
+
+    def _next_message_id(self, chat_id: int) -> int:
+        counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Newsbot",
+                "username": self.bot_username}
+
+    def _dispatch(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        if token != self.token:
+            return 401, "Unauthorized"
+        with self._cond:
+            delay = self._state.delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        if method == "getUpdates":
+            return self._get_updates(params)
+        with self._cond:
+            faults = self._state.faults.get(method)
+            if faults:
+                fault = faults.pop(0)
+                return fault.status, fault
+            chat_id = params.get("chat_id")
+            if isinstance(chat_id, int) and chat_id in self._state.blocked:
+                return 403, "Forbidden: bot was blocked by the user"
+            handler = getattr(self, f"_m_{method.lower()}", None)
+            if handler is None:
+                return 404, "Not Found"
+            return handler(params)  # type: ignore[no-any-return]
+
+    def _get_updates(self, params: dict[str, Any]) -> tuple[int, Any]:
+        with self._cond:
+            if self._state.webhook is not None:
+                return 409, ("Conflict: can't use getUpdates method while webhook is active; "
+                             "use deleteWebhook to delete the webhook first")
+            offset = int(params.get("offset") or 0)
+            if offset:
+                # Asking from `offset` confirms every update before it: Telegram forgets them.
+                self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
+            deadline = time.monotonic() + float(params.get("timeout") or 0)
+            while not self._state.updates and not self._stopping:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            limit = int(params.get("limit") or 100)
+            return 200, list(self._state.updates[:limit])
+
+    def _m_getme(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return 200, {**self._bot_user(), "can_join_groups": True,
+                     "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def _m_deletewebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
+        self._state.webhook = None
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self._state.updates.clear()
+        return 200, True
+
+    def _m_setwebhook(self, params: dict[str, Any]) -> tuple[int, Any]:
+        url = str(params.get("url") or "")
+        if not url:
+            self._state.webhook = None
+            return 200, True
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return 400, "Bad Request: secret token contains unallowed characters"
+        self._state.webhook = {"url": url, "secret_token": secret}
+        return 200, True
+
+    def _m_getwebhookinfo(self, params: dict[str, Any]) -> tuple[int, Any]:
+        hook = self._state.webhook or {"url": ""}
+        return 200, {"url": hook["url"], "has_custom_certificate": False,
+                     "pending_update_count": len(self._state.updates)}
+
+    def _m_setmycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            return 400, "Bad Request: can't parse commands JSON object"
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))) or not c.get(
+                "description"
+            ):
+                return 400, "Bad Request: BOT_COMMAND_INVALID"
+        self._state.commands = list(commands)
+        return 200, True
+
+    def _m_getmycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return 200, list(self._state.commands)
+
+    def _m_deletemycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        self._state.commands = []
+        return 200, True
+
+    def _m_sendchataction(self, params: dict[str, Any]) -> tuple[int, Any]:
+        if params.get("action") not in {"typing", "upload_photo", "record_video", "upload_video",
+                                        "record_voice", "upload_voice", "upload_document",
+                                        "choose_sticker", "find_location", "record_video_note",
+                                        "upload_video_note"}:
+            return 400, "Bad Request: wrong parameter action in request"
+        return 200, True
+
+    def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return 200, True
+
+    def _m_close(self, params: dict[str, Any]) -> tuple[int, Any]:
+        return 200, True
+
+    _m_logout = _m_close
+
+    def _checked_text(self, params: dict[str, Any]) -> tuple[str, str] | tuple[int, str]:
+        raw = params.get("text")
+        if not isinstance(raw, str) or not raw.strip():
+            return 400, "Bad Request: message text is empty"
+        mode = params.get("parse_mode")
+        mode = str(mode) if mode else None
+        visible = raw
+        if mode and mode.lower() == "html":
+            try:
+                visible = parse_html(raw)
+            except EntityParseError as exc:
+                return 400, f"Bad Request: can't parse entities: {exc}"
+        if not visible.strip():
+            return 400, "Bad Request: message text is empty"
+        if utf16_len(visible) > MAX_TEXT:
+            return 400, "Bad Request: message is too long"
+        return raw, visible
+
+    def _message_json(self, msg: BotMessage, *, edited: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": msg.message_id, "from": self._bot_user(),
+            "chat": self._chat(msg.chat_id), "date": int(time.time()), "text": msg.text,
+        }
+        if msg.reply_to is not None:
+            original = self._state.user_messages.get((msg.chat_id, msg.reply_to))
+            if original is not None:
+                data["reply_to_message"] = original
+        if edited:
+            data["edit_date"] = int(time.time())
+        return data
+
+    def _m_sendmessage(self, params: dict[str, Any]) -> tuple[int, Any]:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            return 400, "Bad Request: chat not found"
+        checked = self._checked_text(params)
+        if isinstance(checked[0], int):
+            return checked  # type: ignore[return-value]
+        raw, visible = checked
+        reply = params.get("reply_parameters") or {}
+        reply_to = reply.get("message_id") if isinstance(reply, dict) else None
+        if reply_to is None and params.get("reply_to_message_id") is not None:
+            reply_to = int(params["reply_to_message_id"])
+        msg = BotMessage(chat_id, self._next_message_id(chat_id), visible, str(raw),
+                         params.get("parse_mode"), reply_to)
+        self._state.chats.setdefault(chat_id, {})[msg.message_id] = msg
+        return 200, self._message_json(msg)
+
+    def _m_editmessagetext(self, params: dict[str, Any]) -> tuple[int, Any]:
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        msg = self._state.chats.get(chat_id, {}).get(message_id)  # type: ignore[arg-type]
+        if msg is None:
+            return 400, "Bad Request: message to edit not found"
+        checked = self._checked_text(params)
+        if isinstance(checked[0], int):
+            return checked  # type: ignore[return-value]
+        raw, visible = checked
+        if raw == msg.raw and params.get("parse_mode") == msg.parse_mode:
+            return 400, ("Bad Request: message is not modified: specified new message content "
+                         "and reply markup are exactly the same as a current content and reply "
+                         "markup of the message")
+        msg.text, msg.raw, msg.parse_mode = visible, str(raw), params.get("parse_mode")
+        msg.edits += 1
+        return 200, self._message_json(msg, edited=True)
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.history.append(call)
+            self._cond.notify_all()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+        route = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
+
+        class _H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                m = route.match(parts.path)
+                if m is None:
+                    self._answer(404, "Not Found", None)
+                    return
+                token, method = m.groups()
+                try:
+                    params = _decode_params(parts.query, body,
+                                            self.headers.get("Content-Type") or "")
+                except ValueError:
+                    api._record(Call(method, {}, 400, token))
+                    self._answer(400, "Bad Request: can't parse JSON", None)
+                    return
+                status, result = api._dispatch(token, method, params)
+                api._record(Call(method, params, status, token))
+                if status == 200:
+                    payload: dict[str, Any] = {"ok": True, "result": result}
+                    self._send_json(200, payload)
+                else:
+                    self._answer(status, result, None)
+
+            def _answer(self, status: int, result: Any, _: object) -> None:
+                if isinstance(result, _Fault):
+                    payload: dict[str, Any] = {"ok": False, "error_code": status,
+                                               "description": result.description}
+                    if result.retry_after is not None:
+                        payload["parameters"] = {"retry_after": result.retry_after}
+                else:
+                    payload = {"ok": False, "error_code": status, "description": str(result)}
+                self._send_json(status, payload)
+
+            def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+        return _H
+
+
+def _decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    params: dict[str, Any] = dict(parse_qsl(query))
+    if body:
+        if "json" in content_type:
+            loaded = json.loads(body)
+            if not isinstance(loaded, dict):
+                raise ValueError("body is not an object")
+            params.update(loaded)
+        else:
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    for key, value in list(params.items()):
+        if not isinstance(value, str):
+            continue
+        if key in _JSON_FIELDS:
+            params[key] = json.loads(value)
+        elif key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
+            params[key] = int(value)
+    return params
+
+
+_URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
+
+
+def auto_entities(text: str) -> list[dict[str, Any]]:
+    """The `url` and `bot_command` entities Telegram would attach, with UTF-16 offsets."""
+    found: list[dict[str, Any]] = []
+    m = _COMMAND.match(text)
+    if m:
+        found.append({"offset": 0, "length": utf16_len(m.group()), "type": "bot_command"})
+    for m in _URL_IN_TEXT.finditer(text):
+        url = m.group().rstrip(".,;:!?)")
+        found.append({"offset": utf16_len(text[: m.start()]), "length": utf16_len(url),
+                      "type": "url"})
+    return found
