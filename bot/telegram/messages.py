@@ -1,0 +1,110 @@
+"""Everything the bot says to people, in one place (errors map here by class, not by text)."""
+
+from __future__ import annotations
+
+from bot import errors
+
+WELCOME = (
+    "Hi! Send me a link to a news article and I'll answer with its key points — "
+    "2 to 5 short bullets, taken from the article itself.\n\n"
+    "Example: https://www.bbc.com/news/some-story\n\n"
+    "/help — how it works\n/lang CODE — the language of the summaries"
+)
+
+HELP = (
+    "<b>How to use me</b>\n"
+    "• Send or forward a message with a link (up to {max_links} links per message). "
+    "Links in photo captions and hidden behind text work too.\n"
+    "• I read the page, find the article and reply with its points of attention, "
+    "the site, the date and a link to the original.\n"
+    "• Paywalled pages: I summarize only what is visible and say so.\n\n"
+    "<b>Commands</b>\n"
+    "/start — the short introduction\n"
+    "/help — this message\n"
+    "/lang CODE — summaries in another language, e.g. <code>/lang de</code>; "
+    "<code>/lang auto</code> goes back to your Telegram language\n\n"
+    "You can ask for {rate_links} summaries every {rate_window}."
+)
+
+NO_LINK = (
+    "I didn't find a link in that message. Send me a link to a news article "
+    "(for example https://apnews.com/…) and I'll reply with its key points."
+)
+
+NOT_ALLOWED = (
+    "Sorry, this bot is private: it only answers the people its owner has allowed. "
+    "You can run your own copy — it's open source."
+)
+
+LANG_USAGE = (
+    "Usage: /lang CODE, for example <code>/lang en</code> or <code>/lang pt-BR</code>. "
+    "<code>/lang auto</code> follows your Telegram language. Now: <b>{current}</b>."
+)
+LANG_SET = "Summaries will be in <b>{code}</b> from now on."
+LANG_AUTO = "Summaries will follow your Telegram language again."
+
+TEASER_NOTE = (
+    "⚠️ Only a teaser of this article could be read (paywall or a very short page): "
+    "these points cover just that part."
+)
+FALLBACK_NOTE = (
+    "ℹ️ The AI model was unavailable, so these points are sentences picked from the "
+    "article itself."
+)
+READ_ORIGINAL = "Read the original"
+UNTITLED = "(untitled)"
+
+TOO_MANY_LINKS = "I read the first {limit} links of your message; send the others separately."
+
+GENERIC_FAILURE = "Something went wrong on my side while reading {host}. Please try again later."
+
+
+def reading(host: str) -> str:
+    return f"Reading {host}…"
+
+
+def rate_limited(seconds: float) -> str:
+    return (
+        "You've reached the limit of summaries for now. "
+        f"Please try again in {duration(seconds)}."
+    )
+
+
+def duration(seconds: float) -> str:
+    total = max(1, int(seconds + 0.999))
+    if total < 60:
+        return f"{total} second{'s' if total != 1 else ''}"
+    minutes = (total + 59) // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def failure(exc: errors.NewsbotError, host: str) -> str:
+    """A friendly, specific answer for a link that could not be summarized."""
+    if isinstance(exc, errors.BlockedAddress):
+        return f"I can't open {host}: it points to a private or local network address."
+    if isinstance(exc, errors.InvalidURL):
+        return "That doesn't look like a web address I can open (it needs http:// or https://)."
+    if isinstance(exc, errors.HTTPStatusError):
+        if exc.status_code in (401, 402, 403):
+            return f"{host} refused to show me this page (HTTP {exc.status_code})."
+        if exc.status_code in (404, 410):
+            return f"{host} says this page doesn't exist (HTTP {exc.status_code}). Check the link?"
+        return f"{host} answered with an error (HTTP {exc.status_code}). Try again later."
+    if isinstance(exc, errors.FetchTimeout):
+        return f"{host} took too long to answer. Try again later."
+    if isinstance(exc, errors.TooLarge):
+        return f"The page at {host} is too large for me to read."
+    if isinstance(exc, errors.NotHTML):
+        return f"That link on {host} isn't a web page (it's a file or another kind of document)."
+    if isinstance(exc, errors.TooManyRedirects):
+        return f"{host} keeps redirecting me in circles, so I couldn't reach the page."
+    if isinstance(exc, errors.FetchError):
+        return f"I couldn't reach {host}. The site may be down or the address misspelled."
+    if isinstance(exc, errors.ExtractionError):
+        return (
+            f"I opened the page on {host} but found no article text in it "
+            "(it may be a video, a gallery or a page that needs JavaScript)."
+        )
+    if isinstance(exc, errors.SummarizerError):
+        return "I couldn't summarize this article right now. Please try again later."
+    return GENERIC_FAILURE.format(host=host)

@@ -1,0 +1,119 @@
+"""Summary → Telegram HTML messages: escaped, and split so each part fits in one message.
+
+Pure functions over plain data: no I/O, no python-telegram-bot objects.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+from bot.article import Article, Summary
+from bot.telegram import messages
+
+MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of visible text
+MAX_TITLE = 300
+BULLET = "• "
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_summary(article: Article, summary: Summary, *, url: str | None = None,
+                   limit: int = MAX_MESSAGE) -> list[str]:
+    """Return the HTML messages for one summary, each at most `limit` long even as source.
+
+    Measuring the HTML source (not just the visible text) keeps every part under Telegram's
+    limit however the markup is counted. Parts break between bullets, never inside a tag.
+    """
+    esc = html.escape
+    title = " ".join((article.title or "").split()) or messages.UNTITLED
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1].rstrip() + "…"
+    header = [f"<b>{esc(title)}</b>"]
+    if summary.partial:
+        header.append(f"<i>{esc(messages.TEASER_NOTE)}</i>")
+    blocks: list[str] = ["\n".join(header) + "\n"]
+    for point in summary.points:
+        blocks.extend(_bullet(point, limit))
+    footer: list[str] = [""]
+    meta = " · ".join(x for x in (article.site or _host(article), _date(article)) if x)
+    if meta:
+        footer.append(esc(meta))
+    link = url or article.final_url or article.url
+    if link:
+        footer.append(f'<a href="{esc(link, quote=True)}">{esc(messages.READ_ORIGINAL)}</a>')
+    if summary.fallback_reason:
+        footer.append(f"<i>{esc(messages.FALLBACK_NOTE)}</i>")
+    blocks.append("\n".join(footer))
+    return _pack(blocks, limit)
+
+
+def render_text(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
+    """Escape plain `text` for HTML mode, split at line breaks to fit."""
+    return _pack([html.escape(line) for line in text.split("\n")], limit)
+
+
+def to_plain(message: str) -> str:
+    """The visible text of one of our HTML messages (the fallback when markup is refused)."""
+    return html.unescape(_TAG.sub("", message))
+
+
+def _bullet(point: str, limit: int) -> list[str]:
+    point = " ".join(point.split())
+    whole = BULLET + html.escape(point)
+    if text_len(whole) <= limit:
+        return [whole]
+    # A single point longer than a message: cut between words, escaping each piece on its own
+    # so no `&amp;` is ever cut in half.
+    pieces: list[str] = []
+    current = BULLET.rstrip()
+    for word in _words(point, limit):
+        escaped = html.escape(word)
+        candidate = f"{current} {escaped}" if current else escaped
+        if text_len(candidate) > limit:
+            pieces.append(current)
+            current = escaped
+        else:
+            current = candidate
+    pieces.append(current)
+    return pieces
+
+
+def _words(text: str, limit: int) -> list[str]:
+    """Words of `text`; a word longer than a part (a pasted URL…) is cut into pieces that fit
+    even if every character escapes to six (`&quot;`)."""
+    step = max(1, (limit - 2) // 6)
+    return [word[i : i + step] for word in text.split(" ") for i in range(0, len(word), step)]
+
+
+def _pack(blocks: list[str], limit: int) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n{block}" if current else block
+        if current and text_len(candidate) > limit:
+            parts.append(current)
+            current = block.lstrip("\n")
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [p.strip("\n") for p in parts if p.strip()]
+
+
+def _host(article: Article) -> str | None:
+    host = urlsplit(article.final_url or article.url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def _date(article: Article) -> str | None:
+    if article.published is None:
+        return None
+    d = article.published
+    return f"{d.day} {d:%b %Y}"
