@@ -1,0 +1,51 @@
+"""Typed handler context: what the running bot holds, created in post_init, never at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.telegram.chats import ChatPrefs
+from bot.telegram.jobs import LinkJobs
+from bot.telegram.ratelimit import SlidingWindow
+
+
+@dataclass
+class Services:
+    settings: Settings
+    jobs: LinkJobs
+    user_limit: SlidingWindow
+    chats: ChatPrefs
+    summarizer_name: str = "?"
+    refused: set[int] = field(default_factory=set)  # users told "not allowed" once already
+
+
+class BotData:
+    """`context.bot_data`: one per Application, filled in post_init."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the bot is not started: post_init has not run")
+        return self._services
+
+    @services.setter
+    def services(self, value: Services) -> None:
+        self._services = value
+
+    def take(self) -> Services | None:
+        """Hand the services over for closing, once (shutdown may run twice in tests)."""
+        services, self._services = self._services, None
+        return services
+
+
+class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services

@@ -1,0 +1,268 @@
+"""What the bot does with each kind of update."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from urllib.parse import urlsplit
+
+from telegram import Chat, ChatMember, Message, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.errors import NewsbotError
+from bot.telegram import messages
+from bot.telegram.context import BotContext
+from bot.telegram.links import extract_links
+from bot.telegram.render import render_summary, to_plain
+
+log = logging.getLogger(__name__)
+
+_LANG_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
+_TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5 s per chat action
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+async def gatekeeper(update: Update, context: BotContext) -> None:
+    """Stop updates from users outside ALLOWED_USERS before any handler (or fetch) runs.
+
+    Each refused user is told once per process; after that they are ignored quietly, so a
+    stranger cannot make the bot spam them (or anyone) by sending more messages.
+    """
+    services = context.services
+    allowed = services.settings.allowed_users
+    user = update.effective_user
+    if not allowed or (user is not None and str(user.id) in allowed):
+        return
+    message = update.message
+    if user is not None and message is not None and user.id not in services.refused:
+        services.refused.add(user.id)
+        log.info("refused user %s (not in ALLOWED_USERS)", user.id)
+        await message.reply_text(messages.NOT_ALLOWED)
+    raise ApplicationHandlerStop
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(html.escape(messages.WELCOME))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
+        return
+    settings = context.services.settings
+    await update.effective_message.reply_text(
+        messages.HELP.format(
+            max_links=settings.max_links_per_message,
+            rate_links=settings.rate_limit_links,
+            rate_window=messages.duration(settings.rate_limit_window),
+        )
+    )
+
+
+async def lang(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    chats = context.services.chats
+    args = context.args or []
+    if len(args) != 1 or not (_LANG_CODE.fullmatch(args[0]) or args[0].lower() == "auto"):
+        current = await chats.language(chat.id) or _user_language(update) or "auto"
+        await message.reply_text(messages.LANG_USAGE.format(current=html.escape(current)))
+        return
+    code = args[0]
+    if code.lower() == "auto":
+        await chats.set_language(chat.id, None)
+        await message.reply_text(messages.LANG_AUTO)
+        return
+    code = code.replace("_", "-")
+    await chats.set_language(chat.id, code)
+    await message.reply_text(messages.LANG_SET.format(code=html.escape(code)))
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+async def links(update: Update, context: BotContext) -> None:
+    """Answer every link of a message (up to the cap) with its summary, as replies."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    settings = services.settings
+    found = extract_links(message, limit=settings.max_links_per_message)
+    if not found.urls:
+        if chat.type == ChatType.PRIVATE:  # in groups, chatter without links is not for us
+            await message.reply_text(html.escape(messages.NO_LINK))
+        return
+    user = update.effective_user
+    who = user.id if user is not None else chat.id
+    admitted: list[str] = []
+    wait = 0.0
+    for url in found.urls:
+        wait = services.user_limit.acquire(who)
+        if wait:
+            break
+        admitted.append(url)
+    lang = await services.chats.language(chat.id) or _user_language(update)
+    try:
+        if admitted:
+            await _answer_links(message, chat, admitted, lang, context)
+        if wait:
+            await message.reply_text(html.escape(messages.rate_limited(wait)), do_quote=True)
+        elif found.skipped:
+            await message.reply_text(
+                messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message)
+            )
+    except Forbidden as exc:
+        await _mark_blocked(context, chat.id, exc)
+
+
+async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang: str | None,
+                        context: BotContext) -> None:
+    async with _typing(chat):
+        # Status messages go out in link order, then the links are worked on together.
+        statuses = [
+            await message.reply_text(html.escape(messages.reading(_host(url))), do_quote=True)
+            for url in urls
+        ]
+        outcomes = await asyncio.gather(
+            *(_answer_link(message, status, url, lang, context)
+              for status, url in zip(statuses, urls, strict=True)),
+            return_exceptions=True,
+        )
+    for outcome in outcomes:  # the first failure goes to the error handler (or Forbidden)
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _answer_link(message: Message, status: Message, url: str, lang: str | None,
+                       context: BotContext) -> None:
+    host = _host(url)
+    try:
+        result = await context.services.jobs.summarize(url, lang=lang)
+    except NewsbotError as exc:
+        log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
+        await _put(message, status, [html.escape(messages.failure(exc, host))])
+        return
+    except Exception:
+        with contextlib.suppress(TelegramError):
+            await _put(message, status, [html.escape(messages.GENERIC_FAILURE.format(host=host))])
+        raise
+    summary = result.summary
+    log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
+             summary.summarizer, " (cached)" if result.cached else "",
+             f" (fallback: {summary.fallback_reason})" if summary.fallback_reason else "")
+    await _put(message, status, render_summary(result.article, summary, url=url))
+
+
+async def _put(origin: Message, status: Message, parts: Sequence[str]) -> None:
+    """Edit the status message into the first part; send the rest as replies to `origin`."""
+    first, *rest = parts
+    await _edit(origin, status, first)
+    for part in rest:
+        await _reply(origin, part)
+
+
+async def _edit(origin: Message, status: Message, text: str) -> None:
+    try:
+        await status.edit_text(text)
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "can't parse entities" in reason:
+            log.warning("Telegram refused our HTML (%s); sending plain text", exc.message)
+            await status.edit_text(to_plain(text), parse_mode=None)
+        elif "message is not modified" in reason:
+            return
+        elif "message to edit not found" in reason:  # the user deleted it: reply anew
+            await _reply(origin, text)
+        else:
+            raise
+
+
+async def _reply(origin: Message, text: str) -> None:
+    try:
+        await origin.reply_text(text, do_quote=True)
+    except BadRequest as exc:
+        if "can't parse entities" not in exc.message.lower():
+            raise
+        log.warning("Telegram refused our HTML (%s); sending plain text", exc.message)
+        await origin.reply_text(to_plain(text), parse_mode=None, do_quote=True)
+
+
+@contextlib.asynccontextmanager
+async def _typing(chat: Chat) -> AsyncIterator[None]:
+    """Show "typing…" while the work runs (the action expires after ~5 s, so repeat it)."""
+
+    async def keep_typing() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await chat.send_action(ChatAction.TYPING)
+            await asyncio.sleep(_TYPING_EVERY)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+# --- chat membership and errors ------------------------------------------------------------
+
+
+async def membership(update: Update, context: BotContext) -> None:
+    """Remember when a user blocks (or unblocks) the bot, or a group removes it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    active = status not in (ChatMember.BANNED, ChatMember.LEFT)
+    await context.services.chats.set_active(change.chat.id, active)
+    log.info("chat %s is now %s (%s)", change.chat.id, "active" if active else "inactive",
+             status)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log every exception a handler let through; the bot keeps serving the others."""
+    error = context.error
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, Forbidden) and chat is not None:
+        await _mark_blocked(context, chat.id, error)
+        return
+    log.error("unhandled error while handling %s", _describe(update), exc_info=error)
+
+
+async def _mark_blocked(context: BotContext, chat_id: int, exc: Forbidden) -> None:
+    # Retrying cannot help: Telegram refuses until the user unblocks the bot.
+    log.warning("chat %s is unreachable (%s); marking it inactive", chat_id, exc.message)
+    await context.services.chats.set_active(chat_id, False)
+
+
+def _describe(update: object) -> str:
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        return f"update {update.update_id}" + (f" in chat {chat.id}" if chat else "")
+    return repr(update)
+
+
+def _user_language(update: Update) -> str | None:
+    user = update.effective_user
+    return user.language_code if user is not None and user.language_code else None
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+

@@ -1,0 +1,80 @@
+"""A real PTB Application polling a fake Bot API on loopback, reading pages from a FakeSite."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.telegram.app import ALLOWED_UPDATES, BotApp, PipelineFactory, build_application
+from bot.telegram.flood import FloodLimiter
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.site import FakeSite
+
+
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's coming `RetryAfter.retry_after` type: the old one warns when raised."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+def botapi() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+def bot_settings(botapi: FakeBotAPI, site: FakeSite) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": botapi.token,
+            "telegram_api_url": botapi.base_url,
+            "summarizer": "extractive",
+            "fetch_allow_private_hosts": [site.host],
+            "fetch_timeout": 3.0,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+def fast_limiter() -> FloodLimiter:
+    # Telegram's real per-chat pace (1/s) would make every test wait seconds per reply; the
+    # limiter's behaviour has its own tests in test_flood.py.
+    return FloodLimiter(private_chat_rate=1000, backoff=0.01)
+
+
+@contextlib.asynccontextmanager
+async def running(app: BotApp) -> AsyncIterator[BotApp]:
+    """Start `app` the way `run_polling` does, in this event loop, and stop it after."""
+    async with app:
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=0.2,
+                                        allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
+
+
+@pytest.fixture
+def start_bot(bot_settings: Callable[..., Settings]) -> Callable[..., Any]:
+    """`async with start_bot(ALLOWED_USERS="1") as app:` — a running bot with these settings."""
+
+    def start(*, pipeline_factory: PipelineFactory | None = None,
+              **overrides: Any) -> contextlib.AbstractAsyncContextManager[BotApp]:
+        app = build_application(bot_settings(**overrides), pipeline_factory=pipeline_factory,
+                                rate_limiter=fast_limiter())
+        return running(app)
+
+    return start

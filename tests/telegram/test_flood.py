@@ -1,0 +1,76 @@
+"""FloodLimiter: Telegram's per-private-chat pace and network retries, around PTB's limiter."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+
+from bot.telegram.flood import FloodLimiter
+
+
+class Endpoint:
+    """A Bot API call that fails with the queued errors first, then answers True."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    async def __call__(self) -> bool:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return True
+
+
+async def call(limiter: FloodLimiter, endpoint: Endpoint, method: str, chat_id: Any) -> Any:
+    return await limiter.process_request(endpoint, (), {}, method, {"chat_id": chat_id}, None)
+
+
+async def test_a_private_chat_waits_its_turn_while_other_chats_go_on() -> None:
+    limiter = FloodLimiter(private_chat_rate=1, private_chat_period=60)
+    assert await call(limiter, Endpoint(), "sendMessage", 5) is True
+    second = asyncio.create_task(call(limiter, Endpoint(), "sendMessage", 5))
+    # Another private chat, a chat action in the same chat and a group are not held back.
+    assert await call(limiter, Endpoint(), "sendMessage", 6) is True
+    assert await call(limiter, Endpoint(), "sendChatAction", 5) is True
+    assert await call(limiter, Endpoint(), "sendMessage", -100) is True
+    assert not second.done()
+    second.cancel()
+
+
+async def test_network_errors_are_retried_with_backoff() -> None:
+    limiter = FloodLimiter(backoff=0.001, private_chat_rate=1000)
+    endpoint = Endpoint(NetworkError("connection reset"), NetworkError("502 Bad Gateway"))
+    assert await call(limiter, endpoint, "sendMessage", 5) is True
+    assert endpoint.calls == 3
+
+
+async def test_retries_give_up_after_the_limit() -> None:
+    limiter = FloodLimiter(backoff=0.001, network_retries=2, private_chat_rate=1000)
+    endpoint = Endpoint(*[NetworkError("down")] * 5)
+    with pytest.raises(NetworkError):
+        await call(limiter, endpoint, "editMessageText", 5)
+    assert endpoint.calls == 3
+
+
+@pytest.mark.parametrize("error", [BadRequest("can't parse entities"),
+                                   Forbidden("bot was blocked by the user")])
+async def test_final_answers_are_not_retried(error: Exception) -> None:
+    endpoint = Endpoint(error)
+    with pytest.raises(type(error)):
+        await call(FloodLimiter(backoff=0.001, private_chat_rate=1000), endpoint, "sendMessage", 5)
+    assert endpoint.calls == 1
+
+
+async def test_a_timeout_is_retried_only_where_repeating_is_harmless() -> None:
+    limiter = FloodLimiter(backoff=0.001, private_chat_rate=1000)
+    send = Endpoint(TimedOut())
+    with pytest.raises(TimedOut):  # it may have been delivered: never send twice
+        await call(limiter, send, "sendMessage", 5)
+    assert send.calls == 1
+    edit = Endpoint(TimedOut())
+    assert await call(limiter, edit, "editMessageText", 5) is True
+    assert edit.calls == 2
