@@ -44,9 +44,16 @@ class SentStory:
 
     story_key: str
     member_urls: frozenset[str]
-    outlet_keys: frozenset[str]
+    # Without outlet keys (a store that kept only a count) updates are judged on counts;
+    # without a signature a story is recognised only by key or a shared article URL.
+    outlet_keys: frozenset[str] = frozenset()
     signature: frozenset[str] = frozenset()
     sent_at: datetime | None = None
+    outlet_count: int = 0
+
+    @property
+    def outlets_known(self) -> int:
+        return max(self.outlet_count, len(self.outlet_keys))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +74,8 @@ class DigestStory:
     def as_sent(self, sent_at: datetime | None = None) -> SentStory:
         """The record to store once this story is delivered (the outlets seen so far)."""
         return SentStory(
-            self.story_key, self.member_urls, self.outlet_keys, self.signature, sent_at
+            self.story_key, self.member_urls, self.outlet_keys, self.signature, sent_at,
+            self.outlet_count,
         )
 
 
@@ -103,6 +111,7 @@ class _Choice:
     is_update: bool = False
     key: str = ""
     prior_outlets: frozenset[str] = field(default_factory=frozenset)
+    prior_count: int = 0
 
 
 async def build_topic_digest(
@@ -185,10 +194,12 @@ def match_sent(story: Story, already_sent: Mapping[str, SentStory]) -> SentStory
 
 
 def is_substantial_update(sent: SentStory, story: Story) -> bool:
-    before = len(sent.outlet_keys)
-    new = story.outlet_keys - sent.outlet_keys
-    after = before + len(new)
-    return len(new) >= UPDATE_MIN_NEW_OUTLETS and after >= UPDATE_MIN_GROWTH * before
+    before = sent.outlets_known
+    if sent.outlet_keys:
+        added = len(story.outlet_keys - sent.outlet_keys)
+    else:  # only a count was kept: assume today's outlets include yesterday's
+        added = max(0, story.outlet_count - before)
+    return added >= UPDATE_MIN_NEW_OUTLETS and before + added >= UPDATE_MIN_GROWTH * before
 
 
 def _against_sent(story: Story, already_sent: Mapping[str, SentStory]) -> _Choice | None:
@@ -197,7 +208,8 @@ def _against_sent(story: Story, already_sent: Mapping[str, SentStory]) -> _Choic
         return _Choice(story, key=story.story_key)
     if is_substantial_update(sent, story):
         # Keep the key the chat already knows, so tomorrow this still matches.
-        return _Choice(story, is_update=True, key=sent.story_key, prior_outlets=sent.outlet_keys)
+        return _Choice(story, is_update=True, key=sent.story_key,
+                       prior_outlets=sent.outlet_keys, prior_count=sent.outlets_known)
     return None
 
 
@@ -227,7 +239,9 @@ def _digest_story(choice: _Choice, points: tuple[str, ...]) -> DigestStory:
         lead=story.best.lead,
         url=story.best.url,
         sources=tuple(sources),
-        outlet_count=story.outlet_count + len(choice.prior_outlets - story.outlet_keys),
+        outlet_count=max(
+            story.outlet_count + len(choice.prior_outlets - story.outlet_keys), choice.prior_count
+        ),
         is_update=choice.is_update,
         member_urls=story.member_urls,
         outlet_keys=story.outlet_keys | choice.prior_outlets,

@@ -196,6 +196,17 @@ async def test_cancellation_is_not_swallowed_as_a_source_failure() -> None:
         await _digest([FailingSource("x", asyncio.CancelledError())])  # type: ignore[arg-type]
 
 
-def test_sent_story_round_trips_what_the_store_needs() -> None:
-    sent = SentStory("k", frozenset({"https://a/1"}), frozenset({"a"}), frozenset({"kim"}))
-    assert sent.story_key == "k" and sent.sent_at is None
+async def test_a_sent_story_known_only_by_urls_and_count_still_works() -> None:
+    # What a store that keeps (key, urls, outlet count) can hand back.
+    source = ListSource("bing", as_items(NORTH_KOREA))
+    first = await _digest([source])
+    missile = first.stories[0]
+    sent = {missile.story_key: SentStory(missile.story_key, missile.member_urls,
+                                         outlet_count=missile.outlet_count)}
+    again = await _digest([source], already_sent=sent)
+    assert missile.story_key not in {s.story_key for s in again.stories}
+
+    grown = {missile.story_key: SentStory(missile.story_key, missile.member_urls,
+                                          outlet_count=1)}
+    updated = await _digest([source], already_sent=grown)
+    assert updated.stories[0].is_update and updated.stories[0].outlet_count == 4
