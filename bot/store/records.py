@@ -51,6 +51,8 @@ class SentStory:
     urls: tuple[str, ...]
     outlet_count: int
     sent_at: datetime | None = None  # filled in when read back
+    outlet_keys: tuple[str, ...] = ()
+    signature: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

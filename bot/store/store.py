@@ -372,6 +372,8 @@ class Store:
                     urls=tuple(row.urls),
                     outlet_count=row.outlet_count,
                     sent_at=row.sent_at,
+                    outlet_keys=tuple(row.outlet_keys or ()),
+                    signature=tuple(row.signature or ()),
                 )
                 for row in rows
             }
@@ -387,6 +389,8 @@ class Store:
                 "urls": list(story.urls),
                 "outlet_count": story.outlet_count,
                 "sent_at": sent_at,
+                "outlet_keys": sorted(story.outlet_keys),
+                "signature": sorted(story.signature),
             }
             for story in stories
         ]
@@ -400,7 +404,10 @@ class Store:
                     .values(**row)
                     .on_conflict_do_update(
                         index_elements=["chat_id", "story_key"],
-                        set_={k: row[k] for k in ("urls", "outlet_count", "sent_at")},
+                        set_={
+                            k: row[k]
+                            for k in ("urls", "outlet_count", "sent_at", "outlet_keys", "signature")
+                        },
                     ),
                 )
 

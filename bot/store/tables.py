@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -122,6 +123,13 @@ class SentStoryRow(SQLModel, table=True):
     urls: list[str] = Field(sa_column=Column(JSON, nullable=False))
     outlet_count: int = Field(default=1)
     sent_at: datetime = _when()
+    # Added in 0002: what tells tomorrow's coverage of this story from a new one.
+    outlet_keys: list[str] = Field(
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    signature: list[str] = Field(
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
 
 
 class DeliveryRow(SQLModel, table=True):
