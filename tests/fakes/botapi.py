@@ -263,7 +263,7 @@ class FakeBotAPI:
             found = caption_entities if caption_entities is not None else auto_entities(caption)
             if found:
                 message["caption_entities"] = found
-        return self.push_update({"message": message})["message"]  # type: ignore[no-any-return]
+        return self.push_update({"message": message})["message"]
 
     def fail_next(self, method: str, *, times: int = 1, status: int = 429,
                   retry_after: int | None = 1, description: str | None = None) -> None:
@@ -396,7 +396,7 @@ class FakeBotAPI:
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 return 404, "Not Found"
-            return handler(params)  # type: ignore[no-any-return]
+            return handler(params)
 
     def _get_updates(self, params: dict[str, Any]) -> tuple[int, Any]:
         with self._cond:
@@ -514,7 +514,7 @@ class FakeBotAPI:
             return 400, "Bad Request: chat not found"
         checked = self._checked_text(params)
         if isinstance(checked[0], int):
-            return checked  # type: ignore[return-value]
+            return checked
         raw, visible = checked
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id") if isinstance(reply, dict) else None
@@ -532,7 +532,7 @@ class FakeBotAPI:
             return 400, "Bad Request: message to edit not found"
         checked = self._checked_text(params)
         if isinstance(checked[0], int):
-            return checked  # type: ignore[return-value]
+            return checked
         raw, visible = checked
         if raw == msg.raw and params.get("parse_mode") == msg.parse_mode:
             return 400, ("Bad Request: message is not modified: specified new message content "

@@ -55,7 +55,9 @@ async def running(app: BotApp) -> AsyncIterator[BotApp]:
     async with app:
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=0.2,
+        # Telegram takes whole seconds; the fake takes fractions, so a test's shutdown does
+        # not wait out a long poll.
+        await app.updater.start_polling(poll_interval=0, timeout=0.2,  # type: ignore[arg-type]
                                         allowed_updates=ALLOWED_UPDATES)
         await app.start()
         try:

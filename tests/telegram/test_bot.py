@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.telegram import messages
+from bot.telegram.app import build_application
 from tests.fakes.articles import SEED_TITLE, article_html
 from tests.fakes.botapi import BotMessage, FakeBotAPI
 from tests.fakes.site import FakeSite
+from tests.telegram.conftest import fast_limiter, running
 
 USER = 1001
 StartBot = Callable[..., Any]
@@ -56,15 +62,17 @@ async def test_a_link_is_answered_with_its_summary_in_place_of_the_status(
 async def test_three_links_get_three_replies_and_a_repeat_is_not_fetched_again(
     botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
 ) -> None:
-    urls = [site.page(f"/n/{i}", article_html(f"Story number {i}")) for i in range(3)]
+    urls = [site.page(f"/n/{i}", article_html(f"Story number {i}")) for i in range(4)]
     async with start_bot():
         botapi.push_message(" and ".join(urls))
-        sent = await botapi.wait_for(replies(botapi, USER, 3))
-        assert sorted(m.text.split("\n")[0] for m in sent) == [
+        sent = await botapi.wait_for(replies(botapi, USER, 4))
+        assert sorted(m.text.split("\n")[0] for m in sent[:4]) == [
+            "I read the first 3 links of your message; send the others separately.",
             "Story number 0", "Story number 1", "Story number 2"]
         botapi.push_message(urls[0])
-        await botapi.wait_for(replies(botapi, USER, 4))
+        await botapi.wait_for(replies(botapi, USER, 5))
     assert len(site.requests_to("/n/0")) == 1  # the second time came from the cache
+    assert site.requests_to("/n/3") == []
 
 
 async def test_a_message_without_a_link_gets_a_hint(
@@ -236,19 +244,91 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_without_retries(
     assert [c.status for c in botapi.calls("sendMessage")] == [403]
 
 
+def fixture_update(shared_dir: Path, name: str) -> dict[str, Any]:
+    path = shared_dir / "datasets" / "telegram-updates" / name
+    return json.loads(path.read_text("utf-8"))
+
+
 async def test_my_chat_member_kicked_marks_the_chat_inactive(
-    botapi: FakeBotAPI, start_bot: StartBot
+    botapi: FakeBotAPI, start_bot: StartBot, shared_dir: Path
 ) -> None:
-    update = {"my_chat_member": {
-        "chat": {"id": USER, "first_name": "Ada", "type": "private"},
-        "from": {"id": USER, "is_bot": False, "first_name": "Ada"},
-        "date": 1657465000,
-        "old_chat_member": {"user": {"id": 123456, "is_bot": True, "first_name": "Newsbot"},
-                            "status": "member"},
-        "new_chat_member": {"user": {"id": 123456, "is_bot": True, "first_name": "Newsbot"},
-                            "status": "kicked", "until_date": 0},
-    }}
+    update = fixture_update(shared_dir, "my_chat_member_kicked.json")
+    chat_id = update["my_chat_member"]["chat"]["id"]
     async with start_bot() as app:
         botapi.push_update(update)
-        await botapi.wait_for(lambda: app.chat_data.get(USER, {}).get("active") is False)
-        assert await app.bot_data.services.chats.is_active(USER) is False
+        await botapi.wait_for(lambda: app.chat_data.get(chat_id, {}).get("active") is False)
+        assert await app.bot_data.services.chats.is_active(chat_id) is False
+
+
+async def test_a_group_command_addressed_to_the_bot_by_name(
+    site: FakeSite, bot_settings: Callable[..., Any], shared_dir: Path
+) -> None:
+    update = fixture_update(shared_dir, "group_bot_command_botname.constructed.json")
+    chat_id = update["message"]["chat"]["id"]
+    with FakeBotAPI(bot_username="example_bot") as api:
+        settings = bot_settings(telegram_bot_token=api.token, telegram_api_url=api.base_url)
+        async with running(build_application(settings, rate_limiter=fast_limiter())):
+            api.push_update(update)
+            (welcome,) = await api.wait_for(replies(api, chat_id, 1))
+    assert "Send me a link" in welcome.text
+
+
+async def test_lang_sets_the_summary_language_for_the_chat(
+    botapi: FakeBotAPI, start_bot: StartBot
+) -> None:
+    async with start_bot() as app:
+        botapi.push_message("/lang <b>")
+        await botapi.wait_for(replies(botapi, USER, 1))
+        botapi.push_message("/lang pt-BR")
+        sent = await botapi.wait_for(replies(botapi, USER, 2))
+        assert await app.bot_data.services.chats.language(USER) == "pt-BR"
+    assert "Usage: /lang CODE" in sent[0].text and "Now: en" in sent[0].text
+    assert "pt-BR" in sent[1].text
+
+
+async def test_refused_markup_is_resent_as_plain_text(
+    botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
+) -> None:
+    url = site.page("/markup", article_html("Markup trouble"))
+    botapi.fail_next("editMessageText", status=400,
+                     description="Bad Request: can't parse entities: Unsupported start tag")
+    async with start_bot():
+        botapi.push_message(url)
+        (reply,) = await botapi.wait_for(replies(botapi, USER, 1))
+    assert reply.parse_mode is None
+    assert reply.text.startswith("Markup trouble") and "<b>" not in reply.text
+
+
+async def test_telegram_server_errors_are_retried(
+    botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
+) -> None:
+    url = site.page("/flaky", article_html("Flaky Telegram"))
+    botapi.fail_next("editMessageText", status=502, times=2)
+    async with start_bot():
+        botapi.push_message(url)
+        (reply,) = await botapi.wait_for(replies(botapi, USER, 1))
+    assert reply.text.startswith("Flaky Telegram")
+    assert [c.status for c in botapi.calls("editMessageText")] == [502, 502, 200]
+
+
+class ExplodingPipeline:
+    """A pipeline with a bug in it: the bot must say sorry, log it and keep serving."""
+
+    async def summarize_url(self, url: str, *, lang: str | None = None) -> Any:
+        raise RuntimeError("boom")
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_an_unexpected_error_is_logged_and_the_bot_keeps_serving(
+    botapi: FakeBotAPI, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with start_bot(pipeline_factory=lambda settings: ExplodingPipeline()):
+        botapi.push_message("https://news.example/a")
+        (sorry,) = await botapi.wait_for(replies(botapi, USER, 1))
+        botapi.push_message("/start")
+        await botapi.wait_for(replies(botapi, USER, 2))
+    assert "Something went wrong on my side while reading news.example" in sorry.text
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and errors[0].exc_info and "boom" in str(errors[0].exc_info[1])
