@@ -296,3 +296,16 @@ def test_undeclared_language_is_told_from_the_text(text: str, lang: str) -> None
 
 def test_too_little_text_gets_no_language_guess() -> None:
     assert article_from_text("OK 42").language is None
+
+
+def test_link_only_lists_go_and_lists_of_facts_stay() -> None:
+    html = page("seed-article.html").replace(
+        '<div class="post-body">',
+        '<div class="post-body"><ul class="tags"><li><a href="/t/dprk">DPRK</a></li>'
+        '<li><a href="/t/kursk">Kursk region offensive</a></li>'
+        '<li><a href="/t/war">War</a></li></ul>',
+    )
+    article = extract_article(html, url="https://frontline.example/a")
+    assert "Kursk region offensive" not in article.text
+    # the box's bullets are sentences, not links: they stay
+    assert "- The recall of the generals hints at a shift in the war's dynamics." in article.text
