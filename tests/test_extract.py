@@ -309,3 +309,18 @@ def test_link_only_lists_go_and_lists_of_facts_stay() -> None:
     assert "Kursk region offensive" not in article.text
     # the box's bullets are sentences, not links: they stay
     assert "- The recall of the generals hints at a shift in the war's dynamics." in article.text
+
+
+def test_strip_noise_removes_link_only_lists_and_keeps_their_tail() -> None:
+    from bot.extract.tree import parse_html, strip_noise
+
+    tree = parse_html(
+        "<html><body><div><ul><li><a href='/a'>Menu A</a></li><li><a href='/b'>Menu B</a></li>"
+        "</ul>tail words<ol><li>A fact with a <a href='/s'>source</a>.</li></ol>"
+        "<script>x()</script><p>Text</p></div></body></html>"
+    )
+    assert tree is not None
+    strip_noise(tree)
+    text = tree.text_content()
+    assert "Menu A" not in text and "x()" not in text
+    assert "tail words" in text and "A fact with a source." in text and "Text" in text
