@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -12,14 +11,14 @@ from urllib.parse import urlsplit
 
 from telegram import Chat, ChatMember, Message, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import NewsbotError
 from bot.telegram import messages
 from bot.telegram.context import BotContext
 from bot.telegram.links import extract_links
-from bot.telegram.render import render_summary, to_plain
+from bot.telegram.render import escape, render_summary, to_plain
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ async def gatekeeper(update: Update, context: BotContext) -> None:
 
 async def start(update: Update, context: BotContext) -> None:
     if update.effective_message is not None:
-        await update.effective_message.reply_text(html.escape(messages.WELCOME))
+        await update.effective_message.reply_text(escape(messages.WELCOME))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -78,7 +77,7 @@ async def lang(update: Update, context: BotContext) -> None:
     args = context.args or []
     if len(args) != 1 or not (_LANG_CODE.fullmatch(args[0]) or args[0].lower() == "auto"):
         current = await chats.language(chat.id) or _user_language(update) or "auto"
-        await message.reply_text(messages.LANG_USAGE.format(current=html.escape(current)))
+        await message.reply_text(messages.LANG_USAGE.format(current=escape(current)))
         return
     code = args[0]
     if code.lower() == "auto":
@@ -87,7 +86,7 @@ async def lang(update: Update, context: BotContext) -> None:
         return
     code = code.replace("_", "-")
     await chats.set_language(chat.id, code)
-    await message.reply_text(messages.LANG_SET.format(code=html.escape(code)))
+    await message.reply_text(messages.LANG_SET.format(code=escape(code)))
 
 
 # --- links ---------------------------------------------------------------------------------
@@ -103,7 +102,7 @@ async def links(update: Update, context: BotContext) -> None:
     found = extract_links(message, limit=settings.max_links_per_message)
     if not found.urls:
         if chat.type == ChatType.PRIVATE:  # in groups, chatter without links is not for us
-            await message.reply_text(html.escape(messages.NO_LINK))
+            await message.reply_text(escape(messages.NO_LINK))
         return
     user = update.effective_user
     who = user.id if user is not None else chat.id
@@ -119,7 +118,7 @@ async def links(update: Update, context: BotContext) -> None:
         if admitted:
             await _answer_links(message, chat, admitted, lang, context)
         if wait:
-            await message.reply_text(html.escape(messages.rate_limited(wait)), do_quote=True)
+            await message.reply_text(escape(messages.rate_limited(wait)), do_quote=True)
         elif found.skipped:
             await message.reply_text(
                 messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message)
@@ -133,7 +132,7 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
     async with _typing(chat):
         # Status messages go out in link order, then the links are worked on together.
         statuses = [
-            await message.reply_text(html.escape(messages.reading(_host(url))), do_quote=True)
+            await message.reply_text(escape(messages.reading(_host(url))), do_quote=True)
             for url in urls
         ]
         outcomes = await asyncio.gather(
@@ -141,9 +140,11 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
               for status, url in zip(statuses, urls, strict=True)),
             return_exceptions=True,
         )
-    for outcome in outcomes:  # the first failure goes to the error handler (or Forbidden)
-        if isinstance(outcome, BaseException):
-            raise outcome
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    for extra in failures[1:]:
+        log.error("another link of the same message failed", exc_info=extra)
+    if failures:  # to the error handler (or `links`, for Forbidden)
+        raise failures[0]
 
 
 async def _answer_link(message: Message, status: Message, url: str, lang: str | None,
@@ -153,11 +154,11 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
         result = await context.services.jobs.summarize(url, lang=lang)
     except NewsbotError as exc:
         log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
-        await _put(message, status, [html.escape(messages.failure(exc, host))])
+        await _put(message, status, [escape(messages.failure(exc, host))])
         return
     except Exception:
         with contextlib.suppress(TelegramError):
-            await _put(message, status, [html.escape(messages.GENERIC_FAILURE.format(host=host))])
+            await _put(message, status, [escape(messages.GENERIC_FAILURE.format(host=host))])
         raise
     summary = result.summary
     log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
@@ -240,6 +241,10 @@ async def on_error(update: object, context: BotContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, Forbidden) and chat is not None:
         await _mark_blocked(context, chat.id, error)
+        return
+    if update is None and isinstance(error, NetworkError):
+        # Polling through a network blip: PTB retries by itself; a traceback adds nothing.
+        log.warning("network trouble talking to Telegram: %s", error)
         return
     log.error("unhandled error while handling %s", _describe(update), exc_info=error)
 

@@ -19,6 +19,11 @@ BULLET = "• "
 _TAG = re.compile(r"<[^>]*>")
 
 
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML: `&`, `<`, `>` (quotes only matter inside attributes)."""
+    return html.escape(text, quote=False)
+
+
 def text_len(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
@@ -31,32 +36,31 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     Measuring the HTML source (not just the visible text) keeps every part under Telegram's
     limit however the markup is counted. Parts break between bullets, never inside a tag.
     """
-    esc = html.escape
     title = " ".join((article.title or "").split()) or messages.UNTITLED
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1].rstrip() + "…"
-    header = [f"<b>{esc(title)}</b>"]
+    header = [f"<b>{escape(title)}</b>"]
     if summary.partial:
-        header.append(f"<i>{esc(messages.TEASER_NOTE)}</i>")
+        header.append(f"<i>{escape(messages.TEASER_NOTE)}</i>")
     blocks: list[str] = ["\n".join(header) + "\n"]
     for point in summary.points:
         blocks.extend(_bullet(point, limit))
     footer: list[str] = [""]
     meta = " · ".join(x for x in (article.site or _host(article), _date(article)) if x)
     if meta:
-        footer.append(esc(meta))
+        footer.append(escape(meta))
     link = url or article.final_url or article.url
     if link:
-        footer.append(f'<a href="{esc(link, quote=True)}">{esc(messages.READ_ORIGINAL)}</a>')
+        footer.append(f'<a href="{html.escape(link)}">{escape(messages.READ_ORIGINAL)}</a>')
     if summary.fallback_reason:
-        footer.append(f"<i>{esc(messages.FALLBACK_NOTE)}</i>")
+        footer.append(f"<i>{escape(messages.FALLBACK_NOTE)}</i>")
     blocks.append("\n".join(footer))
     return _pack(blocks, limit)
 
 
 def render_text(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
     """Escape plain `text` for HTML mode, split at line breaks to fit."""
-    return _pack([html.escape(line) for line in text.split("\n")], limit)
+    return _pack([escape(line) for line in text.split("\n")], limit)
 
 
 def to_plain(message: str) -> str:
@@ -66,7 +70,7 @@ def to_plain(message: str) -> str:
 
 def _bullet(point: str, limit: int) -> list[str]:
     point = " ".join(point.split())
-    whole = BULLET + html.escape(point)
+    whole = BULLET + escape(point)
     if text_len(whole) <= limit:
         return [whole]
     # A single point longer than a message: cut between words, escaping each piece on its own
@@ -74,7 +78,7 @@ def _bullet(point: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = BULLET.rstrip()
     for word in _words(point, limit):
-        escaped = html.escape(word)
+        escaped = escape(word)
         candidate = f"{current} {escaped}" if current else escaped
         if text_len(candidate) > limit:
             pieces.append(current)
@@ -87,7 +91,7 @@ def _bullet(point: str, limit: int) -> list[str]:
 
 def _words(text: str, limit: int) -> list[str]:
     """Words of `text`; a word longer than a part (a pasted URL…) is cut into pieces that fit
-    even if every character escapes to six (`&quot;`)."""
+    even if every character becomes an entity such as `&amp;`."""
     step = max(1, (limit - 2) // 6)
     return [word[i : i + step] for word in text.split(" ") for i in range(0, len(word), step)]
 

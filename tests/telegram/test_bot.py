@@ -39,8 +39,12 @@ async def test_start_explains_the_bot_and_registers_commands(
         assert [c["command"] for c in botapi.commands] == ["start", "help", "lang"]
         botapi.push_message("/start")
         (welcome,) = await botapi.wait_for(replies(botapi, USER, 1))
+        botapi.push_message("/help")
+        _, help_ = await botapi.wait_for(replies(botapi, USER, 2))
     assert "Send me a link" in welcome.text
     assert "/help" in welcome.text and "/lang" in welcome.text
+    assert "How to use me" in help_.text and "up to 3 links" in help_.text
+    assert "10 summaries every 10 minutes" in help_.text
 
 
 async def test_a_link_is_answered_with_its_summary_in_place_of_the_status(
