@@ -225,6 +225,93 @@ async def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from bot.digest_text import digest_record, digest_text
+    from bot.digests import Digests, utcnow
+    from bot.errors import FetchError
+    from bot.pipeline import Pipeline
+
+    topic = " ".join(args.topic.split())
+    if not 2 <= len(topic) <= 100:
+        raise InputError("a topic is 2 to 100 characters")
+    pipeline = Pipeline.build(settings)
+    digests = Digests(settings, pipeline=pipeline)
+    progress = _Progress(sys.stderr)
+    now = utcnow()
+    try:
+        kind = "feed" if topic.lower().startswith(("http://", "https://")) else "search"
+        progress.say(f"Searching {len(digests.sources_for(topic, kind))} source(s) for {topic!r}…")
+        collected = await digests.topic_stories(topic, kind=kind, now=now)
+        for failure in collected.errors:
+            progress.say(f"  {failure.source} failed: {failure.error}")
+        if collected.sources_asked and len(collected.errors) == collected.sources_asked:
+            raise FetchError(f"no news source could be reached for {topic!r}")
+        progress.say(f"{collected.items_seen} articles, {len(collected.stories)} stories; "
+                     "summarizing the top ones…")
+        original = digests.summarize_item
+
+        async def counted(item: Any, lang: str) -> list[str]:
+            points = await original(item, lang)
+            progress.tick()
+            return points
+
+        digests.summarize_item = counted  # type: ignore[method-assign]
+        digest = await digests.topic_digest(
+            topic, kind=kind, since=now - timedelta(hours=args.since), now=now,
+            max_stories=args.max_stories,
+        )
+        progress.done()
+    finally:
+        await pipeline.aclose()
+    if args.json:
+        sys.stdout.write(json.dumps(digest_record(digest), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(digest_text(digest, since_hours=args.since))
+    return 0
+
+
+class _Progress:
+    """Progress lines on stderr, so stdout stays clean for `--json`."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def tick(self) -> None:
+        self.count += 1
+        self.out.write(f"  summarized {self.count}\r" if self.out.isatty() else "")
+        self.out.flush()
+
+    def done(self) -> None:
+        self.say(f"summarized {self.count} stories")
+
+
+def _positive_hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    if not 0 < value <= 24:
+        raise argparse.ArgumentTypeError("--since takes 0 to 24 hours")
+    return value
+
+
+def _story_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 20:
+        raise argparse.ArgumentTypeError("--max-stories takes 1 to 20")
+    return value
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.telegram.app import run_bot
 
@@ -277,16 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443, metavar="N",
                    help="webhook port (default 8443)")
 
-    _add_digest_parser(sub)
+    p = sub.add_parser("digest", help="print one topic's digest of the last day")
+    p.add_argument("topic", metavar="TOPIC", help='free text ("North Korea") or a feed URL')
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--since", type=_positive_hours, default=24.0, metavar="HOURS",
+                   help="news of the last HOURS hours (default 24)")
+    p.add_argument("--max-stories", type=_story_count, default=None, metavar="N",
+                   help="at most N stories (default DIGEST_MAX_STORIES, 5)")
     return parser
-
-
-def _add_digest_parser(sub: Any) -> None:
-    try:
-        from bot.digest_cli import add_parser
-    except ImportError:  # the digest command arrives with the news package
-        return
-    add_parser(sub)
 
 
 def _configure_logging(settings: Settings, verbose: bool) -> None:
@@ -317,9 +402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, settings)
-        handler = {"summarize": cmd_summarize, "extract": cmd_extract}.get(args.command)
-        if handler is None:
-            return int(args.func(args, settings))
+        handler = {
+            "summarize": cmd_summarize, "extract": cmd_extract, "digest": cmd_digest,
+        }[args.command]
         return asyncio.run(handler(args, settings))
     except NewsbotError as exc:
         sys.stderr.write(f"newsbot: error: {exc}\n")

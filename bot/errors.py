@@ -95,3 +95,7 @@ class TooManyTopics(StoreError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"a chat may follow at most {limit} topics")
         self.limit = limit
+
+
+class RecipientGone(NewsbotError):
+    """The chat can't receive messages any more (the user blocked the bot, chat deleted)."""

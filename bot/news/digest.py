@@ -114,6 +114,78 @@ class _Choice:
     prior_count: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class TopicStories:
+    """One topic's ranked stories for a round, shared by every chat that follows it.
+
+    Gathering and clustering cost network and CPU; they depend only on the topic, so a
+    digest round does them once per topic and each chat only picks from the result.
+    """
+
+    topic: str
+    stories: tuple[Story, ...]
+    errors: tuple[SourceFailure, ...]
+    sources_asked: int
+    items_seen: int
+    since: datetime
+    built_at: datetime
+
+
+async def collect_topic_stories(
+    topic: str,
+    *,
+    sources: Sequence[Source],
+    since: datetime,
+    now: datetime,
+    lang: str = "en",
+) -> TopicStories:
+    """Gather, dedupe, cluster and rank `topic`'s news after `since` (at most 24 h back)."""
+    since = max(since, now - MAX_LOOKBACK)
+    items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
+    items = dedupe(within(items, since=since, now=now))
+    stories = rank(
+        merge_related([make_story(group, topic=topic) for group in cluster(items, topic=topic)],
+                      topic=topic)
+    )
+    return TopicStories(topic, tuple(stories), tuple(errors), len(sources), len(items),
+                        since, now)
+
+
+async def select_for_chat(
+    collected: TopicStories,
+    *,
+    since: datetime | None = None,
+    max_stories: int = 5,
+    summarize: Summarize,
+    already_sent: Mapping[str, SentStory] | None = None,
+) -> TopicDigest:
+    """Pick this chat's stories: newer than its `since`, not sent before unless updated."""
+    since = max(since or collected.since, collected.since)
+    chosen: list[_Choice] = []
+    skipped = 0
+    for story in collected.stories:
+        if len(chosen) >= max_stories:
+            break
+        if story.latest <= since:
+            continue  # nothing about it since this chat's last digest
+        choice = _against_sent(story, already_sent or {})
+        if choice is None:
+            skipped += 1
+        else:
+            chosen.append(choice)
+    points = await asyncio.gather(*(_points(c.story.best, summarize) for c in chosen))
+    return TopicDigest(
+        topic=collected.topic,
+        stories=tuple(_digest_story(c, p) for c, p in zip(chosen, points, strict=True)),
+        errors=collected.errors,
+        sources_asked=collected.sources_asked,
+        items_seen=collected.items_seen,
+        since=since,
+        built_at=collected.built_at,
+        skipped_already_sent=skipped,
+    )
+
+
 async def build_topic_digest(
     topic: str,
     *,
@@ -126,33 +198,11 @@ async def build_topic_digest(
     lang: str = "en",
 ) -> TopicDigest:
     """The digest of `topic` for news published after `since` (at most 24 h before `now`)."""
-    since = max(since, now - MAX_LOOKBACK)
-    items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
-    items = dedupe(within(items, since=since, now=now))
-    stories = rank(
-        merge_related([make_story(group, topic=topic) for group in cluster(items, topic=topic)],
-                      topic=topic)
+    collected = await collect_topic_stories(
+        topic, sources=sources, since=since, now=now, lang=lang
     )
-    chosen: list[_Choice] = []
-    skipped = 0
-    for story in stories:
-        if len(chosen) >= max_stories:
-            break
-        choice = _against_sent(story, already_sent or {})
-        if choice is None:
-            skipped += 1
-        else:
-            chosen.append(choice)
-    points = await asyncio.gather(*(_points(c.story.best, summarize) for c in chosen))
-    return TopicDigest(
-        topic=topic,
-        stories=tuple(_digest_story(c, p) for c, p in zip(chosen, points, strict=True)),
-        errors=tuple(errors),
-        sources_asked=len(sources),
-        items_seen=len(items),
-        since=since,
-        built_at=now,
-        skipped_already_sent=skipped,
+    return await select_for_chat(
+        collected, max_stories=max_stories, summarize=summarize, already_sent=already_sent
     )
 
 

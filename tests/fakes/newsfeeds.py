@@ -38,10 +38,11 @@ class Report:
     lead: str
     path: str  # article path on the outlet's site
     hours_ago: float
+    base: str | None = None  # e.g. "http://reuters-com.localhost:PORT" to serve it locally
 
     @property
     def url(self) -> str:
-        return f"https://www.{self.domain}{self.path}"
+        return f"{self.base}{self.path}" if self.base else f"https://www.{self.domain}{self.path}"
 
     def published(self, now: datetime = NOW) -> datetime:
         return now - timedelta(hours=self.hours_ago)
@@ -279,7 +280,7 @@ def serve_search_feeds(
 
     def google(req: Request) -> Response:
         q = query_of(req)
-        return Response(google_news_rss(q, topics.get(q, ())),
+        return Response(google_news_rss(q, topics.get(q, ()), now=now),
                         content_type="application/xml; charset=utf-8")
 
     def bing(req: Request) -> Response:
@@ -288,7 +289,7 @@ def serve_search_feeds(
         half = list(reports[: max(1, len(reports) // 2)]) if reports else []
         if half:
             half.append(replace(half[0], path=half[0].path + "?utm_source=bing&utm_medium=rss"))
-        return Response(bing_news_rss(q, half), content_type="text/xml; charset=utf-8")
+        return Response(bing_news_rss(q, half, now=now), content_type="text/xml; charset=utf-8")
 
     site.route(GOOGLE_PATH, google)
     site.route(BING_PATH, bing)
