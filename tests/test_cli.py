@@ -23,7 +23,9 @@ SUMMARY_FIELDS = {
 }
 
 
-def newsbot_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def newsbot_process(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot` as a new process, exactly as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True,
