@@ -380,7 +380,7 @@ def _configure_logging(settings: Settings, verbose: bool) -> None:
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # httpx logs every request with its full URL at INFO — bot tokens live in Telegram URLs.
-    for noisy in ("httpx", "httpx2", "httpcore", "openai", "telegram.ext.Updater", "trafilatura"):
+    for noisy in ("httpx", "httpx2", "httpcore", "openai", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
