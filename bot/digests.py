@@ -48,8 +48,30 @@ def utcnow() -> datetime:
 
 
 def worker_id() -> str:
-    """Who holds a delivery claim: host and process, for the logs and stale-claim checks."""
+    """Who holds a delivery claim: host and process, for the logs and dead-claim checks."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead_local_worker(worker: str) -> bool:
+    """True for a claim holder that was a process on this host that no longer runs.
+
+    A bot killed mid-round leaves claims behind; a restarted bot frees them at once
+    instead of waiting for them to go stale. Claims of other hosts are left to the stale
+    timeout, since their processes can't be seen from here.
+    """
+    host, _, pid_text = worker.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by someone else
+        return False
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +209,9 @@ class Digests:
         """This chat's digest: every topic, only what is new to it."""
         store = self._require_store()
         now = now or self.clock()
-        chat = await asyncio.to_thread(store.upsert_chat, chat_id)
+        chat = await asyncio.to_thread(store.get_chat, chat_id)
+        if chat is None:
+            chat = await asyncio.to_thread(store.upsert_chat, chat_id)
         subs: list[Subscription] = await asyncio.to_thread(store.list_subscriptions, chat_id)
         lang = chat.language or DEFAULT_LANG
         since = max(chat.last_digest_at or now - MAX_LOOKBACK, now - MAX_LOOKBACK)
@@ -225,18 +249,21 @@ class Digests:
 
     # --- delivery -------------------------------------------------------------------
 
-    async def deliver(self, due: DueChat, send: Send, report: RoundReport) -> None:
+    async def deliver(
+        self, due: DueChat, send: Send, report: RoundReport, *, now: datetime | None = None
+    ) -> None:
         """Claim, build, send and record one chat's digest; failures are retried later."""
         store = self._require_store()
+        now = now or self.clock()
         claimed = await asyncio.to_thread(
-            store.claim_delivery, due.chat_id, due.local_date, worker=self.worker
+            store.claim_delivery, due.chat_id, due.local_date, worker=self.worker, now=now
         )
         if not claimed:
             report.skipped += 1
             return
         report.claimed += 1
         try:
-            digest = await self.chat_digest(due.chat_id, local_date=due.local_date)
+            digest = await self.chat_digest(due.chat_id, local_date=due.local_date, now=now)
             await send(digest)
         except RecipientGone as exc:
             report.gone += 1
@@ -257,10 +284,12 @@ class Digests:
             )
             return
         # Sent: from here a failure must not make the digest go out again.
-        await asyncio.to_thread(store.mark_sent, due.chat_id, due.local_date, worker=self.worker)
+        await asyncio.to_thread(
+            store.mark_sent, due.chat_id, due.local_date, worker=self.worker, now=now
+        )
         report.sent += 1
         try:
-            await self.remember_sent(digest)
+            await self.remember_sent(digest, now=now)
         except Exception:
             log.exception("could not record the stories sent to chat %s", due.chat_id)
 
@@ -268,6 +297,7 @@ class Digests:
         """Deliver every digest that is due now."""
         store = self._require_store()
         now = now or self.clock()
+        await asyncio.to_thread(store.release_dead_claims, is_dead_local_worker, now=now)
         due = await asyncio.to_thread(store.due_chats, now)
         report = RoundReport(due=len(due))
         if not due:
@@ -275,7 +305,7 @@ class Digests:
 
         async def one(chat: DueChat) -> None:
             async with self._chat_slots:
-                await self.deliver(chat, send, report)
+                await self.deliver(chat, send, report, now=now)
 
         await asyncio.gather(*(one(chat) for chat in due))
         self._forget_old_round()

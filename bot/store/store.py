@@ -8,7 +8,7 @@ conditional writes below keep several processes sharing one database honest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -539,6 +539,45 @@ class Store:
         return self._finish(
             chat_id, local_date, worker, status="failed", error=error[:MAX_ERROR_CHARS]
         )
+
+    def release_dead_claims(
+        self, is_dead: Callable[[str], bool], *, now: datetime | None = None
+    ) -> int:
+        """Free the claims of workers known to be dead, so their digests go out now.
+
+        A claim whose process was killed would otherwise wait `stale_after` (30 min). The
+        row is turned into a failed attempt that is already due a retry; the UPDATE names
+        the dead worker, so a claim somebody else took meanwhile is never touched.
+        """
+        now = now or utcnow()
+        with self._read() as session:
+            holders = set(
+                session.scalars(
+                    select(col(DeliveryRow.claimed_by))
+                    .where(col(DeliveryRow.status) == "claimed")
+                    .distinct()
+                )
+            )
+        released = 0
+        for worker in sorted(w for w in holders if is_dead(w)):
+            with self._write() as session:
+                result = _dml(
+                    session,
+                    update(DeliveryRow)
+                    .where(
+                        col(DeliveryRow.status) == "claimed",
+                        col(DeliveryRow.claimed_by) == worker,
+                    )
+                    .values(
+                        status="failed",
+                        error=f"worker {worker} died",
+                        claimed_at=now - self.retry_failed_after,
+                    ),
+                )
+                released += _rowcount(result)
+        if released:
+            log.warning("released %d digest claim(s) held by dead workers", released)
+        return released
 
     def get_delivery(self, chat_id: int, local_date: date) -> Delivery | None:
         with self._read() as session:

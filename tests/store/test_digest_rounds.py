@@ -1,0 +1,193 @@
+"""Digest rounds over a real store (SQLite and PostgreSQL) and a loopback news world.
+
+The `send` here is a recording callable; the Telegram side has its own end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.digests import ChatDigest, Digests, is_dead_local_worker
+from bot.errors import RecipientGone
+from bot.pipeline import Pipeline
+from bot.store import Store
+from tests.fakes.newsfeeds import FED, NORTH_KOREA
+from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.site import FakeSite
+
+TODAY = datetime.now(UTC).date()
+EIGHT = datetime.combine(TODAY, time(8, 0), tzinfo=UTC)
+
+
+@pytest.fixture
+def world(site: FakeSite) -> NewsWorld:
+    # Subscriptions start now, so the first digest slot is tomorrow 08:00; the news is
+    # from just before it.
+    return serve_news_world(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED},
+                            now=EIGHT + timedelta(days=1, minutes=-30))
+
+
+@pytest.fixture
+def llm() -> FakeOpenAI:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def settings_for(world: NewsWorld, llm: FakeOpenAI | None = None) -> Settings:
+    extra = {"summarizer": "llm", "openai_base_url": llm.base_url} if llm else {}
+    return Settings(
+        news_search_feeds=world.templates, fetch_allow_private_hosts=world.allow_hosts,
+        fetch_timeout=5, **extra,
+    )
+
+
+@pytest.fixture
+async def make_digests(world: NewsWorld) -> AsyncIterator:
+    made: list[Pipeline] = []
+
+    def make(store: Store, *, llm: FakeOpenAI | None = None, at: datetime = EIGHT) -> Digests:
+        settings = settings_for(world, llm)
+        pipeline = Pipeline.build(settings)
+        made.append(pipeline)
+        return Digests(settings, pipeline=pipeline, store=store, clock=lambda: at)
+
+    yield make
+    for pipeline in made:
+        await pipeline.aclose()
+
+
+class Outbox:
+    """A `send` that records digests and can refuse some chats."""
+
+    def __init__(self, *, gone: set[int] = frozenset(), failing: set[int] = frozenset()) -> None:
+        self.sent: list[ChatDigest] = []
+        self.gone = set(gone)
+        self.failing = set(failing)
+
+    async def __call__(self, digest: ChatDigest) -> None:
+        await asyncio.sleep(0)
+        assert digest.chat_id is not None
+        if digest.chat_id in self.gone:
+            raise RecipientGone("Forbidden: bot was blocked by the user")
+        if digest.chat_id in self.failing:
+            raise ConnectionError("Bot API unreachable")
+        self.sent.append(digest)
+
+    def per_chat(self) -> Counter[int]:
+        return Counter(d.chat_id for d in self.sent)
+
+
+async def test_round_sends_each_due_chat_once_and_shares_summaries(
+    store: Store, make_digests, llm: FakeOpenAI
+) -> None:
+    chats = list(range(1, 7))
+    for chat in chats:
+        await asyncio.to_thread(store.add_subscription, chat, "North Korea", "search")
+    digests = make_digests(store, llm=llm, at=EIGHT + timedelta(days=1, minutes=1))
+    outbox = Outbox()
+    report = await digests.run_round(outbox)
+    assert report.sent == len(chats) and report.failed == 0
+    assert outbox.per_chat() == Counter({c: 1 for c in chats})
+    first = outbox.sent[0].topics[0]
+    assert first.topic == "North Korea" and [s.outlet_count for s in first.stories][:1] == [4]
+    summarized = {s.url for d in outbox.sent for t in d.topics for s in t.stories if s.points}
+    # One model call per distinct summarized story, however many chats got it.
+    assert llm.calls == len(summarized) > 0
+    # A second round the same day sends nothing more.
+    again = await digests.run_round(outbox)
+    assert again.sent == 0 and outbox.per_chat() == Counter({c: 1 for c in chats})
+
+
+async def test_next_day_repeats_nothing(store: Store, make_digests) -> None:
+    await asyncio.to_thread(store.add_subscription, 1, "North Korea", "search")
+    day1 = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
+    outbox = Outbox()
+    await day1.run_round(outbox)
+    assert outbox.sent[0].story_count == 3
+    day2 = make_digests(store, at=EIGHT + timedelta(days=2, minutes=1))
+    await day2.run_round(outbox)
+    assert len(outbox.sent) == 2
+    assert outbox.sent[1].topics[0].nothing_new  # same coverage: nothing repeated
+
+
+async def test_blocked_chat_goes_inactive_and_others_still_get_theirs(
+    store: Store, make_digests
+) -> None:
+    for chat in (1, 2, 3):
+        await asyncio.to_thread(store.add_subscription, chat, "Federal Reserve", "search")
+    digests = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
+    outbox = Outbox(gone={2})
+    report = await digests.run_round(outbox)
+    assert report.gone == 1 and report.sent == 2
+    assert sorted(outbox.per_chat()) == [1, 3]
+    chat = await asyncio.to_thread(store.get_chat, 2)
+    assert chat is not None and chat.active is False
+
+
+async def test_failed_send_is_retried_later_not_lost(store: Store, make_digests) -> None:
+    await asyncio.to_thread(store.add_subscription, 1, "Federal Reserve", "search")
+    start = EIGHT + timedelta(days=1, minutes=1)
+    outbox = Outbox(failing={1})
+    first = await make_digests(store, at=start).run_round(outbox)
+    assert first.failed == 1 and not outbox.sent
+    outbox.failing.clear()
+    soon = await make_digests(store, at=start + timedelta(minutes=1)).run_round(outbox)
+    assert soon.sent == 0  # not hammered every minute
+    later = await make_digests(store, at=start + timedelta(minutes=10)).run_round(outbox)
+    assert later.sent == 1 and outbox.per_chat() == Counter({1: 1})
+
+
+async def test_two_processes_racing_send_each_digest_once(
+    store: Store, other_store: Store, make_digests
+) -> None:
+    chats = list(range(100, 120))
+    for chat in chats:
+        await asyncio.to_thread(store.add_subscription, chat, "Federal Reserve", "search")
+    at = EIGHT + timedelta(days=1, minutes=1)
+    a, b = make_digests(store, at=at), make_digests(other_store, at=at)
+    b.worker = a.worker + "-b"  # two processes, one host
+    outbox = Outbox()
+    ra, rb = await asyncio.gather(a.run_round(outbox), b.run_round(outbox))
+    assert ra.sent + rb.sent == len(chats)
+    assert outbox.per_chat() == Counter({c: 1 for c in chats})
+
+
+async def test_claims_of_a_killed_process_are_released_on_restart(
+    store: Store, make_digests
+) -> None:
+    await asyncio.to_thread(store.add_subscription, 1, "Federal Reserve", "search")
+    at = EIGHT + timedelta(days=1, minutes=1)
+    dead = f"{socket.gethostname()}:{_dead_pid()}"
+    assert await asyncio.to_thread(store.claim_delivery, 1, at.date(), worker=dead, now=at)
+    outbox = Outbox()
+    report = await make_digests(store, at=at + timedelta(minutes=1)).run_round(outbox)
+    assert report.sent == 1 and outbox.per_chat() == Counter({1: 1})
+
+
+def test_is_dead_local_worker() -> None:
+    import os
+
+    host = socket.gethostname()
+    assert is_dead_local_worker(f"{host}:{_dead_pid()}")
+    assert not is_dead_local_worker(f"{host}:{os.getpid()}")
+    assert not is_dead_local_worker(f"{host}:1")  # init is alive
+    assert not is_dead_local_worker(f"another-host:{_dead_pid()}")
+    assert not is_dead_local_worker("garbage")
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
