@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -16,6 +18,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -26,26 +29,38 @@ from telegram.ext import (
     filters,
 )
 
+from bot.cache import SummaryCache
 from bot.config import Settings
 from bot.errors import InputError
-from bot.telegram import handlers
-from bot.telegram.chats import ChatDataPrefs
+from bot.telegram import delivery, handlers, topics
+from bot.telegram.chats import StoreChatPrefs
 from bot.telegram.context import BotContext, BotData, Services
+from bot.telegram.delivery import TICK_SECONDS, DigestRounds, DigestSender
 from bot.telegram.flood import FloodLimiter
-from bot.telegram.jobs import LinkJobs, LinkSummarizer
+from bot.telegram.jobs import LinkJobs
 from bot.telegram.ratelimit import SlidingWindow
+
+if TYPE_CHECKING:
+    from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.MY_CHAT_MEMBER, Update.CALLBACK_QUERY]
 COMMANDS = [
     BotCommand("start", "What this bot does"),
     BotCommand("help", "How to use it"),
+    BotCommand("subscribe", "Daily digest of a topic, e.g. /subscribe North Korea"),
+    BotCommand("topics", "The topics you follow and when the digest comes"),
+    BotCommand("unsubscribe", "Stop following a topic"),
+    BotCommand("time", "When the digest comes, e.g. /time 07:30 Europe/Kyiv"),
+    BotCommand("digest", "Your digest now"),
     BotCommand("lang", "Language of the summaries, e.g. /lang de"),
+    BotCommand("forget", "Delete everything stored about this chat"),
 ]
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
-PipelineFactory = Callable[[Settings], LinkSummarizer]
+PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
+Clock = Callable[[], datetime]
 
 
 class ConfigError(InputError):
@@ -57,31 +72,70 @@ def build_application(
     *,
     pipeline_factory: PipelineFactory | None = None,
     rate_limiter: BaseRateLimiter[int] | None = None,
+    clock: Clock | None = None,
+    digest_tick: float | None = TICK_SECONDS,
 ) -> BotApp:
-    """Build the bot; nothing connects until it is initialized and `post_init` runs."""
+    """Build the bot; nothing connects until it is initialized and `post_init` runs.
+
+    `clock` stands in for the wall clock of digest scheduling (tests freeze it);
+    `digest_tick` is the seconds between delivery rounds, None for no scheduled rounds.
+    """
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
     api = settings.telegram_api_url.rstrip("/")
     factory = pipeline_factory or _default_pipeline
 
     async def post_init(app: BotApp) -> None:
-        pipeline = factory(settings)
+        from bot.digests import Digests, utcnow
+        from bot.store import Store, StoreSummaryCache
+
+        # Migrations run here, before any update is handled; a broken database stops the start.
+        store = await asyncio.to_thread(Store.from_settings, settings)
+        try:
+            pipeline = factory(settings, StoreSummaryCache(store))
+        except BaseException:
+            store.close()
+            raise
+        digests = Digests(settings, pipeline=pipeline, store=store, clock=clock or utcnow)
+        sender = DigestSender(app.bot)
         app.bot_data.services = Services(
             settings=settings,
             jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs),
             user_limit=SlidingWindow(settings.rate_limit_links, settings.rate_limit_window),
-            chats=ChatDataPrefs(app.chat_data),
+            chats=StoreChatPrefs(store),
+            store=store,
+            digests=digests,
+            sender=sender,
+            rounds=DigestRounds(digests, sender),
+            clock=digests.clock,
             summarizer_name=_summarizer_name(pipeline),
         )
         await app.bot.set_my_commands(COMMANDS)
-        log.info("newsbot @%s ready: summarizer=%s, database=%s, link cache=in-memory",
+        if digest_tick is not None and app.job_queue is not None:
+            app.job_queue.run_repeating(
+                delivery.digest_tick, interval=digest_tick, first=0, name="digests",
+                job_kwargs={
+                    # The first round runs as soon as the bot starts (digests missed while it
+                    # was down go out then), however long start-up took.
+                    "misfire_grace_time": None,
+                    "coalesce": True,
+                    # DigestRounds skips a tick while a round runs, and says so in the log;
+                    # APScheduler's own limit of one would only warn.
+                    "max_instances": 2,
+                },
+            )
+        log.info("newsbot @%s ready: summarizer=%s, database=%s, digests every %s",
                  app.bot.username, app.bot_data.services.summarizer_name,
-                 _safe_db_url(settings))
+                 _safe_db_url(settings),
+                 f"{digest_tick:g} s" if digest_tick is not None else "(off)")
 
     async def post_shutdown(app: BotApp) -> None:
         services = app.bot_data.take()
         if services is not None:
-            await services.jobs.pipeline.aclose()
+            try:
+                await services.jobs.pipeline.aclose()
+            finally:
+                await asyncio.to_thread(services.store.close)
 
     app: BotApp = (
         ApplicationBuilder()
@@ -101,10 +155,21 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)
+    app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-2)
+    app.add_handler(TypeHandler(Update, handlers.remember_chat), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("lang", handlers.lang))
+    app.add_handler(CommandHandler("subscribe", topics.subscribe))
+    app.add_handler(CommandHandler("unsubscribe", topics.unsubscribe))
+    app.add_handler(CommandHandler("topics", topics.topics))
+    app.add_handler(CommandHandler("time", topics.time_command))
+    app.add_handler(CommandHandler("digest", topics.digest_now))
+    app.add_handler(CommandHandler("forget", topics.forget))
+    app.add_handler(CallbackQueryHandler(topics.unsubscribe_button,
+                                         pattern=f"^{topics.UNSUBSCRIBE_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(topics.forget_button,
+                                         pattern=f"^({topics.FORGET_YES}|{topics.FORGET_NO})$"))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.links))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
@@ -140,10 +205,11 @@ def run_bot(
     )
 
 
-def _default_pipeline(settings: Settings) -> LinkSummarizer:
+def _default_pipeline(settings: Settings, cache: SummaryCache) -> Pipeline:
     from bot.pipeline import Pipeline  # heavy (lxml, trafilatura, openai): load at start only
 
-    return Pipeline.build(settings)
+    return Pipeline.build(settings, cache=cache)
+
 
 
 def _summarizer_name(pipeline: object) -> str:

@@ -1,16 +1,19 @@
-"""Per-chat preferences and delivery state, behind a small interface the store can replace."""
+"""Per-chat preferences, kept in the store so they survive restarts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+import asyncio
+from typing import Protocol
 
-_LANG = "lang"
-_ACTIVE = "active"
+from bot.store import Store
+
+_KNOWN_CAP = 100_000  # chat ids remembered as "already stored"; past this, ask the store again
 
 
 class ChatPrefs(Protocol):
     """What the bot remembers about a chat."""
+
+    async def seen(self, chat_id: int, user_language: str | None) -> None: ...
 
     async def language(self, chat_id: int) -> str | None: ...
 
@@ -20,30 +23,53 @@ class ChatPrefs(Protocol):
 
     async def set_active(self, chat_id: int, active: bool) -> None: ...
 
+    async def forget(self, chat_id: int) -> bool: ...
 
-class ChatDataPrefs:
-    """Keep preferences in PTB's per-chat `chat_data` (in memory until the store lands).
 
-    `chat_data` is the Application's mapping of chat id → dict; reading a missing chat
-    creates its dict, which is what PTB does for handlers too.
-    """
+class StoreChatPrefs:
+    """`ChatPrefs` on the store; every call is a short transaction in a worker thread."""
 
-    def __init__(self, chat_data: Mapping[int, dict[Any, Any]]) -> None:
-        self._chat_data = chat_data
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        # Chats known to have a row: saves a database round trip on every update. Only a
+        # hint — a chat forgotten by another process is simply created again on contact.
+        self._known: set[int] = set()
+
+    async def seen(self, chat_id: int, user_language: str | None) -> None:
+        """Store a chat on first contact, with the Telegram language of who wrote first."""
+        if chat_id in self._known:
+            return
+        await asyncio.to_thread(self._first_contact, chat_id, user_language)
+        if len(self._known) >= _KNOWN_CAP:
+            self._known.clear()
+        self._known.add(chat_id)
+
+    def _first_contact(self, chat_id: int, user_language: str | None) -> None:
+        chat = self._store.get_chat(chat_id)
+        if chat is None:
+            self._store.upsert_chat(chat_id)  # create first: a racer may do the same
+            if user_language:
+                self._store.set_language(chat_id, user_language)
+        elif not chat.active:
+            # Writing again after blocking the bot (or re-adding it) means it is back.
+            self._store.set_active(chat_id, True)
 
     async def language(self, chat_id: int) -> str | None:
-        value = self._chat_data[chat_id].get(_LANG)
-        return value if isinstance(value, str) else None
+        chat = await asyncio.to_thread(self._store.get_chat, chat_id)
+        return None if chat is None else chat.language
 
     async def set_language(self, chat_id: int, code: str | None) -> None:
-        data = self._chat_data[chat_id]
-        if code is None:
-            data.pop(_LANG, None)
-        else:
-            data[_LANG] = code
+        await asyncio.to_thread(self._store.set_language, chat_id, code)
 
     async def is_active(self, chat_id: int) -> bool:
-        return bool(self._chat_data[chat_id].get(_ACTIVE, True))
+        chat = await asyncio.to_thread(self._store.get_chat, chat_id)
+        return True if chat is None else chat.active
 
     async def set_active(self, chat_id: int, active: bool) -> None:
-        self._chat_data[chat_id][_ACTIVE] = active
+        await asyncio.to_thread(self._store.set_active, chat_id, active)
+        self._known.add(chat_id)
+
+    async def forget(self, chat_id: int) -> bool:
+        """Delete everything stored about the chat; True if there was anything."""
+        self._known.discard(chat_id)
+        return await asyncio.to_thread(self._store.forget_chat, chat_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -12,6 +14,11 @@ from bot.telegram.chats import ChatPrefs
 from bot.telegram.jobs import LinkJobs
 from bot.telegram.ratelimit import SlidingWindow
 
+if TYPE_CHECKING:
+    from bot.digests import Digests
+    from bot.store import Store
+    from bot.telegram.delivery import DigestRounds, DigestSender
+
 
 @dataclass
 class Services:
@@ -19,8 +26,14 @@ class Services:
     jobs: LinkJobs
     user_limit: SlidingWindow
     chats: ChatPrefs
+    store: Store
+    digests: Digests
+    sender: DigestSender
+    rounds: DigestRounds
+    clock: Callable[[], datetime]
     summarizer_name: str = "?"
     refused: set[int] = field(default_factory=set)  # users told "not allowed" once already
+    digest_busy: set[int] = field(default_factory=set)  # chats whose /digest is being built
 
 
 class BotData:

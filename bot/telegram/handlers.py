@@ -65,6 +65,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             max_links=settings.max_links_per_message,
             rate_links=settings.rate_limit_links,
             rate_window=messages.duration(settings.rate_limit_window),
+            max_topics=settings.max_topics_per_chat,
         )
     )
 
@@ -129,7 +130,7 @@ async def links(update: Update, context: BotContext) -> None:
 
 async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang: str | None,
                         context: BotContext) -> None:
-    async with _typing(chat):
+    async with typing_action(chat):
         # Status messages go out in link order, then the links are worked on together.
         statuses = [
             await message.reply_text(escape(messages.reading(_host(url))), do_quote=True)
@@ -202,7 +203,7 @@ async def _reply(origin: Message, text: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _typing(chat: Chat) -> AsyncIterator[None]:
+async def typing_action(chat: Chat) -> AsyncIterator[None]:
     """Show "typing…" while the work runs (the action expires after ~5 s, so repeat it)."""
 
     async def keep_typing() -> None:
@@ -271,3 +272,11 @@ def _host(url: str) -> str:
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
 
+
+
+async def remember_chat(update: Update, context: BotContext) -> None:
+    """Store a chat on first contact, with the language of the user who wrote."""
+    chat = update.effective_chat
+    if chat is None or update.my_chat_member is not None:  # membership has its own handler
+        return
+    await context.services.chats.seen(chat.id, _user_language(update))

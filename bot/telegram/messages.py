@@ -8,6 +8,7 @@ WELCOME = (
     "Hi! Send me a link to a news article and I'll answer with its key points — "
     "2 to 5 short bullets, taken from the article itself.\n\n"
     "Example: https://www.bbc.com/news/some-story\n\n"
+    "I can also send you a daily digest of a topic: /subscribe North Korea\n\n"
     "/help — how it works\n/lang CODE — the language of the summaries"
 )
 
@@ -23,6 +24,14 @@ HELP = (
     "/help — this message\n"
     "/lang CODE — summaries in another language, e.g. <code>/lang de</code>; "
     "<code>/lang auto</code> goes back to your Telegram language\n\n"
+    "<b>Daily digest</b>\n"
+    "/subscribe TOPIC — follow a topic (<code>/subscribe North Korea</code>) or the address "
+    "of an RSS/Atom feed; up to {max_topics} topics\n"
+    "/topics — what you follow and when the digest comes\n"
+    "/unsubscribe — stop following a topic\n"
+    "/time HH:MM Area/City — when the digest comes, e.g. <code>/time 07:30 Europe/Kyiv</code>\n"
+    "/digest — your digest now, with what is new since the last one\n"
+    "/forget — delete everything I store about this chat\n\n"
     "You can ask for {rate_links} summaries every {rate_window}."
 )
 
@@ -108,3 +117,93 @@ def failure(exc: errors.NewsbotError, host: str) -> str:
     if isinstance(exc, errors.SummarizerError):
         return "I couldn't summarize this article right now. Please try again later."
     return GENERIC_FAILURE.format(host=host)
+
+
+# --- subscriptions and digests ---------------------------------------------------------------
+# Templates below are HTML: fill them with escaped values only.
+
+SUBSCRIBE_USAGE = (
+    "Usage: /subscribe TOPIC — for example <code>/subscribe North Korea</code>, "
+    "or the address of an RSS/Atom feed: "
+    "<code>/subscribe https://feeds.bbci.co.uk/news/rss.xml</code>"
+)
+TOPIC_LENGTH = (
+    "A topic must be {min} to {max} characters long. Try a few words, like "
+    "<code>/subscribe climate policy</code>."
+)
+SUBSCRIBED = (
+    "Subscribed to <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
+    "/topics shows what you follow; /digest sends it now."
+)
+SUBSCRIBED_FEED = (
+    "Subscribed to the feed <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
+    "/topics shows what you follow; /digest sends it now."
+)
+DUPLICATE_TOPIC = "You already follow <b>{topic}</b>. /topics shows the list."
+TOO_MANY_TOPICS = (
+    "You already follow {limit} topics, the most I can keep per chat. "
+    "Remove one with /unsubscribe first."
+)
+BAD_FEED_URL = "That doesn't look like a feed address I can open: {reason}"
+NOT_A_FEED = (
+    "I opened {host} but it isn't an RSS or Atom feed. Send the feed's own address "
+    "(it often ends in /rss, /feed or .xml), or a few words to search the news for."
+)
+
+NO_TOPICS = "You don't follow any topic yet. Try <code>/subscribe North Korea</code>."
+TOPICS_HEADER = "<b>Your topics</b> ({count} of {limit}):"
+TOPICS_FOOTER = (
+    "Digest every day at <b>{time}</b> ({tz}); the next one comes {when}.\n"
+    "Change it with <code>/time 07:30 Europe/Kyiv</code>; remove a topic with /unsubscribe."
+)
+FEED_MARK = " (feed)"
+
+UNSUBSCRIBE_PICK = "Which topic should I stop following?"
+UNSUBSCRIBED = "Stopped following <b>{topic}</b>."
+UNSUBSCRIBED_MORE = "Stopped following <b>{topic}</b>. Remove another?"
+NOT_SUBSCRIBED = "You don't follow <b>{topic}</b>. /topics shows the list."
+UNSUBSCRIBE_GONE = "That topic was already removed."
+
+TIME_USAGE = (
+    "Usage: /time HH:MM [Area/City], 24-hour, for example <code>/time 07:30 Europe/Kyiv</code>. "
+    "Now: <b>{time}</b> ({tz})."
+)
+BAD_TIME = (
+    "I can't read <b>{given}</b> as a time: use 24-hour HH:MM, for example "
+    "<code>/time 07:30 Europe/Kyiv</code>."
+)
+BAD_TIMEZONE = (
+    "I don't know the timezone <b>{given}</b>. Use an Area/City name, for example "
+    "<code>/time 07:30 Europe/Kyiv</code> or <code>/time 18:00 America/New_York</code>."
+)
+TIME_SET = "Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}."
+
+DIGEST_WORKING = "Gathering your digest…"
+DIGEST_BUSY = "I'm already putting your digest together — it's on its way."
+DIGEST_FAILED = "I couldn't put your digest together right now. Please try again later."
+
+FORGET_CONFIRM = (
+    "Delete everything I store about this chat — topics, digest time, language and the "
+    "record of stories already sent? This can't be undone."
+)
+FORGET_YES = "Yes, delete it all"
+FORGET_NO = "Cancel"
+FORGOTTEN = "Done: I no longer store anything about this chat."
+FORGET_CANCELLED = "Nothing was deleted."
+
+# Digest rendering (plain text; escaped where rendered).
+DIGEST_TITLE = "Your daily digest"
+UPDATE_MARK = "Update:"
+
+
+def reported_by(count: int) -> str:
+    return f"reported by {count} outlet{'s' if count != 1 else ''}"
+
+
+def when(delta_seconds: float) -> str:
+    """"in 3 hours" / "in 25 minutes": how far away the next digest is."""
+    minutes = max(1, round(delta_seconds / 60))
+    if minutes < 60:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"in about {hours} hour{'s' if hours != 1 else ''}"

@@ -55,12 +55,12 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     if summary.fallback_reason:
         footer.append(f"<i>{escape(messages.FALLBACK_NOTE)}</i>")
     blocks.append("\n".join(footer))
-    return _pack(blocks, limit)
+    return pack_blocks(blocks, limit)
 
 
 def render_text(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
     """Escape plain `text` for HTML mode, split at line breaks to fit."""
-    return _pack([escape(line) for line in text.split("\n")], limit)
+    return pack_blocks([escape(line) for line in text.split("\n")], limit)
 
 
 def to_plain(message: str) -> str:
@@ -96,7 +96,8 @@ def _words(text: str, limit: int) -> list[str]:
     return [word[i : i + step] for word in text.split(" ") for i in range(0, len(word), step)]
 
 
-def _pack(blocks: list[str], limit: int) -> list[str]:
+def pack_blocks(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join `blocks` with newlines into as few messages as fit in `limit`, never inside one."""
     parts: list[str] = []
     current = ""
     for block in blocks:

@@ -149,6 +149,13 @@ class BotMessage:
     parse_mode: str | None
     reply_to: int | None
     edits: int = 0
+    reply_markup: dict[str, Any] | None = None  # the inline keyboard, as sent
+    link_preview: dict[str, Any] | None = None  # link_preview_options, as sent
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
 @dataclass
@@ -170,6 +177,7 @@ class _State:
     blocked: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
     commands: list[dict[str, Any]] = field(default_factory=list)
+    callback_ids: int = 0
 
 
 class FakeBotAPI:
@@ -264,6 +272,22 @@ class FakeBotAPI:
             if found:
                 message["caption_entities"] = found
         return self.push_update({"message": message})["message"]
+
+    def push_callback_query(
+        self, message: BotMessage, data: str, *, user_id: int = 1001, first_name: str = "Ada"
+    ) -> dict[str, Any]:
+        """Queue a press on an inline button under the bot's `message`."""
+        with self._cond:
+            self._state.callback_ids += 1
+            query_id = str(self._state.callback_ids)
+            as_shown = self._message_json(message)
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if message.reply_markup is not None:
+            as_shown["reply_markup"] = message.reply_markup
+        return self.push_update({"callback_query": {
+            "id": query_id, "from": user, "message": as_shown,
+            "chat_instance": str(message.chat_id), "data": data,
+        }})["callback_query"]
 
     def fail_next(self, method: str, *, times: int = 1, status: int = 429,
                   retry_after: int | None = 1, description: str | None = None) -> None:
@@ -470,6 +494,8 @@ class FakeBotAPI:
         return 200, True
 
     def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:
+        if not params.get("callback_query_id"):
+            return 400, "Bad Request: query is too old and response timeout expired"
         return 200, True
 
     def _m_close(self, params: dict[str, Any]) -> tuple[int, Any]:
@@ -521,7 +547,11 @@ class FakeBotAPI:
         if reply_to is None and params.get("reply_to_message_id") is not None:
             reply_to = int(params["reply_to_message_id"])
         msg = BotMessage(chat_id, self._next_message_id(chat_id), visible, str(raw),
-                         params.get("parse_mode"), reply_to)
+                         params.get("parse_mode"), reply_to,
+                         reply_markup=_keyboard(params.get("reply_markup")),
+                         link_preview=params.get("link_preview_options"))
+        if msg.reply_markup is None and params.get("reply_markup") is not None:
+            return 400, "Bad Request: can't parse reply keyboard markup JSON object"
         self._state.chats.setdefault(chat_id, {})[msg.message_id] = msg
         return 200, self._message_json(msg)
 
@@ -534,11 +564,16 @@ class FakeBotAPI:
         if isinstance(checked[0], int):
             return checked
         raw, visible = checked
-        if raw == msg.raw and params.get("parse_mode") == msg.parse_mode:
+        markup = _keyboard(params.get("reply_markup"))
+        if markup is None and params.get("reply_markup") is not None:
+            return 400, "Bad Request: can't parse reply keyboard markup JSON object"
+        if (raw == msg.raw and params.get("parse_mode") == msg.parse_mode
+                and markup == msg.reply_markup):
             return 400, ("Bad Request: message is not modified: specified new message content "
                          "and reply markup are exactly the same as a current content and reply "
                          "markup of the message")
         msg.text, msg.raw, msg.parse_mode = visible, str(raw), params.get("parse_mode")
+        msg.reply_markup = markup  # an edit without a keyboard removes it, as in Telegram
         msg.edits += 1
         return 200, self._message_json(msg, edited=True)
 
@@ -624,6 +659,20 @@ def _decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]
         elif key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
             params[key] = int(value)
     return params
+
+
+def _keyboard(markup: object) -> dict[str, Any] | None:
+    """An inline keyboard checked like Telegram: callback data is 1-64 bytes."""
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        return None
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            data = button.get("callback_data")
+            if not button.get("text") or (
+                data is not None and not 1 <= len(str(data).encode()) <= 64
+            ):
+                return None  # Telegram: BUTTON_DATA_INVALID
+    return markup
 
 
 _URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.pipeline import Pipeline
 from bot.telegram import messages
 from bot.telegram.app import build_application
 from tests.fakes.articles import SEED_TITLE, article_html
@@ -36,7 +37,9 @@ async def test_start_explains_the_bot_and_registers_commands(
     botapi: FakeBotAPI, start_bot: StartBot
 ) -> None:
     async with start_bot():
-        assert [c["command"] for c in botapi.commands] == ["start", "help", "lang"]
+        assert [c["command"] for c in botapi.commands] == [
+            "start", "help", "subscribe", "topics", "unsubscribe", "time", "digest", "lang",
+            "forget"]
         botapi.push_message("/start")
         (welcome,) = await botapi.wait_for(replies(botapi, USER, 1))
         botapi.push_message("/help")
@@ -242,9 +245,8 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_without_retries(
     async with start_bot() as app:
         botapi.push_message(url)
         await botapi.wait_for(lambda: botapi.calls("sendMessage"))
-        await botapi.wait_for(lambda: app.chat_data.get(USER, {}).get("active") is False)
-        chats = app.bot_data.services.chats
-        assert await chats.is_active(USER) is False
+        store = app.bot_data.services.store
+        await botapi.wait_for(lambda: store.get_chat(USER).active is False)
     assert [c.status for c in botapi.calls("sendMessage")] == [403]
 
 
@@ -260,7 +262,8 @@ async def test_my_chat_member_kicked_marks_the_chat_inactive(
     chat_id = update["my_chat_member"]["chat"]["id"]
     async with start_bot() as app:
         botapi.push_update(update)
-        await botapi.wait_for(lambda: app.chat_data.get(chat_id, {}).get("active") is False)
+        store = app.bot_data.services.store
+        await botapi.wait_for(lambda: (c := store.get_chat(chat_id)) and not c.active)
         assert await app.bot_data.services.chats.is_active(chat_id) is False
 
 
@@ -315,20 +318,17 @@ async def test_telegram_server_errors_are_retried(
     assert [c.status for c in botapi.calls("editMessageText")] == [502, 502, 200]
 
 
-class ExplodingPipeline:
+class ExplodingPipeline(Pipeline):
     """A pipeline with a bug in it: the bot must say sorry, log it and keep serving."""
 
     async def summarize_url(self, url: str, *, lang: str | None = None) -> Any:
         raise RuntimeError("boom")
 
-    async def aclose(self) -> None:
-        pass
-
 
 async def test_an_unexpected_error_is_logged_and_the_bot_keeps_serving(
     botapi: FakeBotAPI, start_bot: StartBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with start_bot(pipeline_factory=lambda settings: ExplodingPipeline()):
+    async with start_bot(pipeline_factory=lambda s, cache: ExplodingPipeline.build(s)):
         botapi.push_message("https://news.example/a")
         (sorry,) = await botapi.wait_for(replies(botapi, USER, 1))
         botapi.push_message("/start")

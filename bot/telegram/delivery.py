@@ -1,0 +1,100 @@
+"""Digests into chats: render and send one, and the minute-by-minute delivery round."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.error import BadRequest, Forbidden
+
+from bot.digests import ChatDigest, Digests, RoundReport, Send
+from bot.errors import RecipientGone
+from bot.telegram.context import BotContext
+from bot.telegram.digest_render import first_story_url, render_digest
+from bot.telegram.render import to_plain
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0
+
+# Telegram's answers that mean the chat can't be written to, not that this message was bad.
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights",
+         "need administrator rights", "have no rights to send")
+
+
+class DigestSender:
+    """Send a `ChatDigest` as HTML messages; a chat that refuses it raises `RecipientGone`.
+
+    Calls go through the bot, so the Application's flood limiter paces them and waits out
+    `RetryAfter`. Any other failure propagates: the round marks the delivery failed and a
+    later tick tries again.
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def __call__(self, digest: ChatDigest) -> None:
+        if digest.chat_id is None:
+            raise ValueError("a digest without a chat can't be sent")
+        preview = first_story_url(digest)
+        for n, part in enumerate(render_digest(digest)):
+            options: dict[str, Any] = {}
+            if n == 0 and preview:
+                # Only the first story gets a preview; the Defaults disable it elsewhere.
+                options["link_preview_options"] = LinkPreviewOptions(
+                    url=preview, prefer_small_media=True
+                )
+            await self._send(digest.chat_id, part, options)
+
+    async def _send(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
+        try:
+            try:
+                await self._bot.send_message(chat_id, text, **options)
+            except BadRequest as exc:
+                if "can't parse entities" not in exc.message.lower():
+                    raise
+                log.warning("Telegram refused our digest HTML (%s); sending plain text",
+                            exc.message)
+                await self._bot.send_message(chat_id, to_plain(text), parse_mode=None,
+                                             **options)
+        except Forbidden as exc:
+            raise RecipientGone(exc.message) from exc
+        except BadRequest as exc:
+            if any(reason in exc.message.lower() for reason in _GONE):
+                raise RecipientGone(exc.message) from exc
+            raise
+
+
+class DigestRounds:
+    """Run `Digests.run_round` on every tick, never two at once in this process.
+
+    A round that outlasts the tick interval (a slow feed, a thousand chats) makes the next
+    ticks return at once instead of piling up; the store's claims keep other processes
+    from sending the same digests.
+    """
+
+    def __init__(self, digests: Digests, send: Send) -> None:
+        self._digests = digests
+        self._send = send
+        self._lock = asyncio.Lock()
+        self.completed = 0  # rounds run to the end, for logs and tests
+        self.skipped = 0
+
+    async def tick(self, now: datetime | None = None) -> RoundReport | None:
+        """Deliver what is due; None when a round was already running."""
+        if self._lock.locked():
+            self.skipped += 1
+            log.info("digest round still running; skipping this tick")
+            return None
+        async with self._lock:
+            report = await self._digests.run_round(self._send, now=now)
+            self.completed += 1
+            return report
+
+
+async def digest_tick(context: BotContext) -> None:
+    """The JobQueue callback: one delivery round."""
+    await context.services.rounds.tick()

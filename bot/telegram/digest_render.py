@@ -1,0 +1,112 @@
+"""ChatDigest → Telegram HTML messages: one section per topic, split between stories.
+
+Pure functions over plain data: no I/O, no python-telegram-bot objects. Everything that came
+from a feed, a page or a model is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from bot.digest_text import nothing_new_line
+from bot.digests import ChatDigest
+from bot.news import DigestStory, TopicDigest
+from bot.telegram import messages
+from bot.telegram.render import (
+    BULLET,
+    MAX_MESSAGE,
+    MAX_TITLE,
+    escape,
+    pack_blocks,
+    text_len,
+    to_plain,
+)
+
+MAX_POINTS = 3
+MAX_SOURCES = 5
+MAX_POINT = 600  # characters; a model's point is a sentence or two, never a page
+MAX_LEAD = 400
+MAX_SOURCES_LINE = 1500  # HTML source; long Google News tokens make a few links already long
+TOPIC_MARK = "🗞 "
+
+
+def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[str]:
+    """Return the digest as HTML messages, each at most `limit` long even as source.
+
+    Parts break between stories (a topic's name stays with its first story), so a story is
+    never cut in half unless it alone is longer than a message.
+    """
+    blocks = [_title(digest.local_date)]
+    for topic in digest.topics:
+        blocks.extend(_topic_blocks(topic))
+    fitted: list[str] = []
+    for block in blocks:
+        if text_len(block) <= limit:
+            fitted.append(block)
+        else:  # one enormous story: fall back to breaking it between lines
+            fitted.extend(_clip(line, limit) for line in block.split("\n") if line)
+    return pack_blocks(fitted, limit)
+
+
+def first_story_url(digest: ChatDigest) -> str | None:
+    """The link Telegram should preview under the digest: the first story's article."""
+    for topic in digest.topics:
+        for story in topic.stories:
+            return story.url
+    return None
+
+
+def _title(local_date: date | None) -> str:
+    title = messages.DIGEST_TITLE
+    if local_date is not None:
+        title += f" — {local_date.day} {local_date:%b %Y}"
+    return f"<b>{escape(title)}</b>"
+
+
+def _topic_blocks(topic: TopicDigest) -> list[str]:
+    header = f"\n{TOPIC_MARK}<b>{escape(_squash(topic.topic))}</b>"
+    if topic.nothing_new:
+        return [f"{header}\n{escape(nothing_new_line(_squash(topic.topic)))}"]
+    blocks = [_story(story) for story in topic.stories]
+    blocks[0] = f"{header}\n{blocks[0]}"
+    blocks[1:] = [f"\n{block}" for block in blocks[1:]]
+    return blocks
+
+
+def _story(story: DigestStory) -> str:
+    headline = _cut(_squash(story.headline) or messages.UNTITLED, MAX_TITLE)
+    if story.is_update:
+        headline = f"{messages.UPDATE_MARK} {headline}"
+    lines = [f"<b>{escape(headline)}</b>"]
+    points = [_cut(_squash(p), MAX_POINT) for p in story.points[:MAX_POINTS] if p.strip()]
+    if points:
+        lines.extend(BULLET + escape(p) for p in points)
+    elif story.lead.strip():
+        lines.append(f"<i>{escape(_cut(_squash(story.lead), MAX_LEAD))}</i>")
+    lines.append(_sources(story))
+    return "\n".join(lines)
+
+
+def _sources(story: DigestStory) -> str:
+    line = escape(messages.reported_by(story.outlet_count))
+    links: list[str] = []
+    for outlet, url in story.sources[:MAX_SOURCES]:
+        link = f'<a href="{html.escape(url, quote=True)}">{escape(_squash(outlet) or url)}</a>'
+        if len(line) + len(", ".join([*links, link])) + 2 > MAX_SOURCES_LINE:
+            break
+        links.append(link)
+    return f"{line}: {', '.join(links)}" if links else line
+
+
+def _clip(line: str, limit: int) -> str:
+    # Only reachable with a limit far below Telegram's: every line is bounded above.
+    return line if text_len(line) <= limit else escape(_cut(to_plain(line), limit // 6))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

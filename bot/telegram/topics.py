@@ -1,0 +1,312 @@
+"""Commands for topic subscriptions and digests: /subscribe, /unsubscribe, /topics, /time,
+/digest and /forget, with their inline buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from functools import cache
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.errors import DuplicateTopic, InvalidURL, NewsbotError, NotHTML, RecipientGone
+from bot.news.feed import parse_feed
+from bot.news.source import FEED_TYPES
+from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
+from bot.store import Chat, Subscription, TooManyTopics
+from bot.telegram import messages
+from bot.telegram.context import BotContext, Services
+from bot.telegram.handlers import typing_action
+from bot.telegram.render import escape
+from bot.urls import parse_http_url
+
+log = logging.getLogger(__name__)
+
+MIN_TOPIC = 2
+MAX_TOPIC = 100
+MAX_BUTTON = 40  # characters of a topic shown on an /unsubscribe button
+
+UNSUBSCRIBE_PREFIX = "unsub:"
+FORGET_YES = "forget:yes"
+FORGET_NO = "forget:no"
+
+_URL_START = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
+
+
+# --- /subscribe ------------------------------------------------------------------------------
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    text = " ".join(context.args or [])
+    if not text:
+        await message.reply_text(messages.SUBSCRIBE_USAGE)
+        return
+    if _URL_START.match(text) or text.lower().startswith("www."):
+        url = await _checked_feed(message, services, text)
+        if url is None:
+            return
+        topic, kind, template = url, "feed", messages.SUBSCRIBED_FEED
+    else:
+        if not MIN_TOPIC <= len(text) <= MAX_TOPIC:
+            await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+            return
+        topic, kind, template = text, "search", messages.SUBSCRIBED
+    store = services.store
+    try:
+        await asyncio.to_thread(store.add_subscription, chat.id, topic, kind)  # type: ignore[arg-type]
+    except DuplicateTopic:
+        await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(topic)))
+        return
+    except TooManyTopics as exc:
+        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=exc.limit))
+        return
+    except ValueError:  # the store's own limits (a feed address that is far too long)
+        await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        return
+    row = await asyncio.to_thread(store.upsert_chat, chat.id)
+    log.info("chat %s subscribed to %s %r", chat.id, kind, topic)
+    await message.reply_text(template.format(topic=escape(topic), **_schedule(row, services)))
+
+
+async def _checked_feed(message: Message, services: Services, text: str) -> str | None:
+    """The feed's URL if it is an address that serves a feed; otherwise say why, and None."""
+    if text.lower().startswith("www."):
+        text = "https://" + text
+    try:
+        url = parse_http_url(text)
+    except InvalidURL as exc:
+        await message.reply_text(messages.BAD_FEED_URL.format(reason=escape(str(exc))))
+        return None
+    host = urlsplit(url).hostname or url
+    try:
+        page = await services.digests.pipeline.fetcher.fetch(url, accept=FEED_TYPES)
+        parse_feed(page.text, feed_url=page.final_url)
+    except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
+        await message.reply_text(messages.NOT_A_FEED.format(host=escape(host)))
+        return None
+    except NewsbotError as exc:
+        await message.reply_text(escape(messages.failure(exc, host)))
+        return None
+    return url
+
+
+# --- /topics ---------------------------------------------------------------------------------
+
+
+async def topics(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    store = services.store
+    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    if not subs:
+        await message.reply_text(messages.NO_TOPICS)
+        return
+    row = await asyncio.to_thread(store.upsert_chat, chat.id)
+    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=store.max_topics_per_chat)]
+    lines.extend(f"{n}. {escape(_label(sub))}" for n, sub in enumerate(subs, 1))
+    lines += ["", messages.TOPICS_FOOTER.format(**_schedule(row, services))]
+    await message.reply_text("\n".join(lines))
+
+
+# --- /unsubscribe ----------------------------------------------------------------------------
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    store = context.services.store
+    text = " ".join(context.args or [])
+    if text:
+        removed = await asyncio.to_thread(store.remove_subscription, chat.id, text)
+        template = messages.UNSUBSCRIBED if removed else messages.NOT_SUBSCRIBED
+        await message.reply_text(template.format(topic=escape(text)))
+        return
+    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    if not subs:
+        await message.reply_text(messages.NO_TOPICS)
+        return
+    await message.reply_text(messages.UNSUBSCRIBE_PICK, reply_markup=_topic_keyboard(subs))
+
+
+async def unsubscribe_button(update: Update, context: BotContext) -> None:
+    """A topic's button under /unsubscribe: remove it and edit the message to say so."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None or query.data is None:
+        return
+    store = context.services.store
+    token = query.data.removeprefix(UNSUBSCRIBE_PREFIX)
+    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    picked = next((sub for sub in subs if topic_token(sub) == token), None)
+    if picked is None:  # pressed twice, or removed meanwhile by a command
+        await query.answer(messages.UNSUBSCRIBE_GONE)
+        return
+    await asyncio.to_thread(store.remove_subscription, chat.id, picked.topic, picked.kind)
+    log.info("chat %s unsubscribed from %s %r", chat.id, picked.kind, picked.topic)
+    await query.answer()
+    left = [sub for sub in subs if sub is not picked]
+    template = messages.UNSUBSCRIBED_MORE if left else messages.UNSUBSCRIBED
+    await _edit_query(update, template.format(topic=escape(picked.topic)),
+                      _topic_keyboard(left) if left else None)
+
+
+def topic_token(sub: Subscription) -> str:
+    """A short stable id for a subscription: callback data holds at most 64 bytes."""
+    digest = hashlib.sha256(f"{sub.kind}\0{sub.topic_key}".encode()).hexdigest()
+    return digest[:16]
+
+
+def _topic_keyboard(subs: list[Subscription]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_cut(_label(sub), MAX_BUTTON),
+                               callback_data=UNSUBSCRIBE_PREFIX + topic_token(sub))]
+         for sub in subs]
+    )
+
+
+# --- /time -----------------------------------------------------------------------------------
+
+
+async def time_command(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    store = services.store
+    args = context.args or []
+    row = await asyncio.to_thread(store.upsert_chat, chat.id)
+    if not args or len(args) > 2:
+        await message.reply_text(messages.TIME_USAGE.format(
+            time=format_digest_time(row.digest_time), tz=escape(row.timezone)))
+        return
+    if len(args) == 1 and timezone_name(args[0]) is not None:
+        when, zone = row.digest_time, timezone_name(args[0])  # "/time Europe/Kyiv"
+    else:
+        try:
+            when = parse_digest_time(args[0])
+        except ValueError:
+            await message.reply_text(messages.BAD_TIME.format(given=escape(args[0])))
+            return
+        zone = timezone_name(args[1]) if len(args) == 2 else row.timezone
+    if zone is None:
+        await message.reply_text(messages.BAD_TIMEZONE.format(given=escape(args[1])))
+        return
+    row = await asyncio.to_thread(store.set_schedule, chat.id, when, zone)
+    await message.reply_text(messages.TIME_SET.format(**_schedule(row, services)))
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def timezone_name(text: str) -> str | None:
+    """The IANA name for `text`, whatever its case ("europe/kyiv" → "Europe/Kyiv"), or None."""
+    return _zones_by_folded_name().get(text.strip().casefold())
+
+
+# --- /digest ---------------------------------------------------------------------------------
+
+
+async def digest_now(update: Update, context: BotContext) -> None:
+    """Send this chat's digest now, with only what it hasn't been sent before."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    services = context.services
+    if chat.id in services.digest_busy:
+        await message.reply_text(messages.DIGEST_BUSY)
+        return
+    subs = await asyncio.to_thread(services.store.list_subscriptions, chat.id)
+    if not subs:
+        await message.reply_text(messages.NO_TOPICS)
+        return
+    services.digest_busy.add(chat.id)
+    try:
+        async with typing_action(chat):
+            digest = await services.digests.chat_digest(chat.id)
+        await services.sender(digest)
+    except RecipientGone as exc:
+        log.warning("chat %s is unreachable (%s); marking it inactive", chat.id, exc)
+        await services.chats.set_active(chat.id, False)
+        return
+    except NewsbotError as exc:
+        log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
+        await message.reply_text(messages.DIGEST_FAILED)
+        return
+    finally:
+        services.digest_busy.discard(chat.id)
+    # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
+    await services.digests.remember_sent(digest)
+    log.info("digest for chat %s on request: %d stories in %d topics", chat.id,
+             digest.story_count, len(digest.topics))
+
+
+# --- /forget ---------------------------------------------------------------------------------
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton(messages.FORGET_YES, callback_data=FORGET_YES),
+        InlineKeyboardButton(messages.FORGET_NO, callback_data=FORGET_NO),
+    ]])
+    await message.reply_text(escape(messages.FORGET_CONFIRM), reply_markup=keyboard)
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    await query.answer()
+    if query.data != FORGET_YES:
+        await _edit_query(update, escape(messages.FORGET_CANCELLED), None)
+        return
+    await context.services.chats.forget(chat.id)
+    log.info("chat %s asked to be forgotten: done", chat.id)
+    await _edit_query(update, escape(messages.FORGOTTEN), None)
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+async def _edit_query(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        # Two quick presses: the second edit would change nothing.
+        if "message is not modified" not in exc.message.lower():
+            raise
+
+
+def _schedule(row: Chat, services: Services) -> dict[str, str]:
+    now = services.clock()
+    next_at = next_digest_at(row.timezone, row.digest_time, now)
+    return {
+        "time": format_digest_time(row.digest_time),
+        "tz": escape(row.timezone),
+        "when": messages.when((next_at - now).total_seconds()),
+    }
+
+
+def _label(sub: Subscription) -> str:
+    return sub.topic + (messages.FEED_MARK if sub.kind == "feed" else "")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
