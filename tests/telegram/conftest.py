@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -74,9 +75,12 @@ def start_bot(bot_settings: Callable[..., Settings]) -> Callable[..., Any]:
     """`async with start_bot(ALLOWED_USERS="1") as app:` — a running bot with these settings."""
 
     def start(*, pipeline_factory: PipelineFactory | None = None,
+              clock: Callable[[], datetime] | None = None, digest_tick: float | None = None,
               **overrides: Any) -> contextlib.AbstractAsyncContextManager[BotApp]:
+        # No scheduled rounds unless a test asks: most tests are about one conversation.
         app = build_application(bot_settings(**overrides), pipeline_factory=pipeline_factory,
-                                rate_limiter=fast_limiter())
+                                rate_limiter=fast_limiter(), clock=clock,
+                                digest_tick=digest_tick)
         return running(app)
 
     return start
