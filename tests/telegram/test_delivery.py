@@ -1,0 +1,175 @@
+"""Scheduled digests: the JobQueue's rounds with a frozen clock, blocked chats, 429s, and two
+schedulers sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Settings
+from bot.digests import ChatDigest, Digests
+from bot.pipeline import Pipeline
+from bot.store import Store, StoreSummaryCache
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.newsfeeds import NORTH_KOREA
+from tests.fakes.newsworld import serve_news_world
+from tests.fakes.site import FakeSite
+
+StartBot = Callable[..., Any]
+PG_URL = os.environ.get(
+    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+
+class Frozen:
+    """A clock stopped 10 minutes from now, and a digest slot 5 minutes from now.
+
+    Near real time on purpose: the store stamps subscriptions with the real time, and a
+    slot before the first subscription is never caught up on.
+    """
+
+    def __init__(self) -> None:
+        real_now = datetime.now(UTC).replace(second=0, microsecond=0)
+        slot_at = real_now + timedelta(minutes=5)
+        self.slot, self.slot_date = slot_at.time(), slot_at.date()
+        self.now = real_now + timedelta(minutes=10)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def frozen() -> Frozen:
+    return Frozen()
+
+
+@pytest.fixture
+def world(site: FakeSite) -> dict[str, Any]:
+    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
+    return {"news_search_feeds": w.templates, "fetch_allow_private_hosts": w.allow_hosts,
+            "fetch_timeout": 5.0}
+
+
+def follow(store: Store, chat_id: int, slot: time) -> None:
+    store.add_subscription(chat_id, "North Korea")
+    store.set_schedule(chat_id, slot, "UTC")
+
+
+def digests_in(api: FakeBotAPI, chat_id: int) -> list[Any]:
+    return [m for m in api.sent_to(chat_id) if m.text.startswith("Your daily digest")]
+
+
+async def test_a_due_chat_gets_exactly_one_digest_from_the_ticking_job(
+    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+) -> None:
+    async with start_bot(**world, clock=frozen, digest_tick=0.05) as app:
+        services = app.bot_data.services
+        await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
+        later = (frozen.now + timedelta(hours=1)).time()
+        await asyncio.to_thread(follow, services.store, 1003, later)  # not yet due
+        (digest,) = await botapi.wait_for(lambda: digests_in(botapi, 1001), timeout=10)
+        done = services.rounds.completed
+        # Several more rounds run; none sends it again.
+        await botapi.wait_for(lambda: services.rounds.completed >= done + 3)
+        delivery = services.store.get_delivery(1001, frozen.slot_date)
+    assert len(digests_in(botapi, 1001)) == 1 and botapi.sent_to(1003) == []
+    assert "reported by 4 outlets" in digest.text
+    assert digest.link_preview is not None and digest.link_preview["prefer_small_media"]
+    assert delivery is not None and delivery.status == "sent"
+
+
+async def test_a_blocked_chat_is_marked_inactive_and_others_still_get_theirs(
+    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+) -> None:
+    botapi.block(1002)
+    botapi.fail_next("sendMessage", status=429, retry_after=1)  # and Telegram is busy once
+    async with start_bot(**world, clock=frozen) as app:
+        services = app.bot_data.services
+        for chat_id in (1001, 1002):
+            await asyncio.to_thread(follow, services.store, chat_id, frozen.slot)
+        report = await services.rounds.tick()
+        again = await services.rounds.tick()
+        gone = services.store.get_chat(1002)
+    assert report is not None and (report.sent, report.gone, report.failed) == (1, 1, 0)
+    assert again is not None and again.due == 0  # sent and gone chats are not due again
+    assert len(digests_in(botapi, 1001)) == 1
+    assert gone is not None and gone.active is False and botapi.sent_to(1002) == []
+    statuses = Counter(c.status for c in botapi.calls("sendMessage"))
+    assert statuses == {429: 1, 200: 1, 403: 1}
+
+
+async def test_a_tick_while_a_round_runs_is_skipped(
+    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+) -> None:
+    async with start_bot(**world, clock=frozen) as app:
+        services = app.bot_data.services
+        await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
+        first = asyncio.create_task(services.rounds.tick())
+        await asyncio.sleep(0)  # the first round has started and holds the lock
+        skipped = await services.rounds.tick()
+        report = await first
+    assert skipped is None and services.rounds.skipped == 1
+    assert report is not None and report.sent == 1 and len(digests_in(botapi, 1001)) == 1
+
+
+# --- two processes, one PostgreSQL database ---------------------------------------------------
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    from tests.store.conftest import new_pg_database
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL is unreachable: {exc}")
+    try:
+        with new_pg_database(admin) as url:
+            yield url
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_schedulers_on_one_database_send_each_digest_once(
+    pg_url: str, world: dict[str, Any], frozen: Frozen
+) -> None:
+    settings = Settings(database_url=pg_url, summarizer="extractive", **world)
+    stores = [Store.from_settings(settings) for _ in range(2)]
+    pipelines = [Pipeline.build(settings, cache=StoreSummaryCache(s)) for s in stores]
+    schedulers = [Digests(settings, pipeline=p, store=s, clock=frozen)
+                  for p, s in zip(pipelines, stores, strict=True)]
+    chats = list(range(2001, 2021))
+    for chat_id in chats:
+        follow(stores[0], chat_id, frozen.slot)
+    sends: Counter[int] = Counter()
+
+    async def send(digest: ChatDigest) -> None:
+        assert digest.chat_id is not None
+        sends[digest.chat_id] += 1
+        await asyncio.sleep(0.01)  # let the other scheduler run meanwhile
+
+    try:
+        reports = await asyncio.gather(*(d.run_round(send) for d in schedulers))
+    finally:
+        for pipeline, store in zip(pipelines, stores, strict=True):
+            await pipeline.aclose()
+            store.close()
+    assert sends == dict.fromkeys(chats, 1)
+    assert sum(r.sent for r in reports) == 20
+    assert sum(r.sent + r.skipped for r in reports) >= 20
