@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.store import Store
+if TYPE_CHECKING:
+    from bot.store import Store
 
 _KNOWN_CAP = 100_000  # chat ids remembered as "already stored"; past this, ask the store again
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden
 
-from bot.digests import ChatDigest, Digests, RoundReport, Send
 from bot.errors import RecipientGone
 from bot.telegram.context import BotContext
 from bot.telegram.digest_render import first_story_url, render_digest
 from bot.telegram.render import to_plain
+
+if TYPE_CHECKING:  # bot.digests loads the pipeline and the store: at start, not at import
+    from bot.digests import ChatDigest, Digests, RoundReport, Send
 
 log = logging.getLogger(__name__)
 

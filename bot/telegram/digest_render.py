@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.digest_text import nothing_new_line
-from bot.digests import ChatDigest
-from bot.news import DigestStory, TopicDigest
 from bot.telegram import messages
 from bot.telegram.render import (
     BULLET,
@@ -22,6 +21,10 @@ from bot.telegram.render import (
     text_len,
     to_plain,
 )
+
+if TYPE_CHECKING:
+    from bot.digests import ChatDigest
+    from bot.news import DigestStory, TopicDigest
 
 MAX_POINTS = 3
 MAX_SOURCES = 5

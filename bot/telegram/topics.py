@@ -8,22 +8,30 @@ import hashlib
 import logging
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.errors import DuplicateTopic, InvalidURL, NewsbotError, NotHTML, RecipientGone
-from bot.news.feed import parse_feed
-from bot.news.source import FEED_TYPES
+from bot.errors import (
+    DuplicateTopic,
+    InvalidURL,
+    NewsbotError,
+    NotHTML,
+    RecipientGone,
+    TooManyTopics,
+)
 from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
-from bot.store import Chat, Subscription, TooManyTopics
 from bot.telegram import messages
 from bot.telegram.context import BotContext, Services
 from bot.telegram.handlers import typing_action
 from bot.telegram.render import escape
 from bot.urls import parse_http_url
+
+if TYPE_CHECKING:
+    from bot.store import Chat, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +94,10 @@ async def _checked_feed(message: Message, services: Services, text: str) -> str 
     except InvalidURL as exc:
         await message.reply_text(messages.BAD_FEED_URL.format(reason=escape(str(exc))))
         return None
+    # Loaded on first use, like the rest of the news and fetch machinery (see app.py).
+    from bot.fetch import FEED_TYPES
+    from bot.news.feed import parse_feed
+
     host = urlsplit(url).hostname or url
     try:
         page = await services.digests.pipeline.fetcher.fetch(url, accept=FEED_TYPES)
