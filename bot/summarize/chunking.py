@@ -58,17 +58,18 @@ def _split_paragraph(paragraph: str, budget: int) -> list[str]:
 
 def _split_words(sentence: str, budget: int) -> list[str]:
     """Last resort for a "sentence" longer than the budget (a table, a list without stops)."""
-    words = sentence.split()
     parts: list[str] = []
     current: list[str] = []
-    for word in words:
-        if current and estimate_tokens(" ".join([*current, word])) > budget:
+    chars = 0  # len(" ".join(current)), kept as we go: re-joining per word is quadratic
+    for word in sentence.split():
+        if current and _estimate(chars + 1 + len(word), len(current) + 1) > budget:
             parts.append(" ".join(current))
-            current = []
+            current, chars = [], 0
         if estimate_tokens(word) > budget:  # one absurdly long token: cut it by characters
             step = budget * 3
             parts.extend(word[i : i + step] for i in range(0, len(word), step))
             continue
+        chars += len(word) + (1 if current else 0)
         current.append(word)
     if current:
         parts.append(" ".join(current))
@@ -76,16 +77,29 @@ def _split_words(sentence: str, budget: int) -> list[str]:
 
 
 def _pack(pieces: list[str], budget: int, *, sep: str) -> list[str]:
-    """Greedily join consecutive pieces while the result stays within `budget`."""
+    """Greedily join consecutive pieces while the result stays within `budget`.
+
+    Sizes are summed as pieces are added (`sep` is whitespace, so the word counts of the
+    pieces add up exactly): measuring each candidate string anew is quadratic in the part
+    size, minutes of CPU for a 3 MB page and a long-context model.
+    """
     parts: list[str] = []
-    current = ""
+    current: list[str] = []
+    chars = words = 0
     for piece in pieces:
-        candidate = f"{current}{sep}{piece}" if current else piece
-        if current and estimate_tokens(candidate) > budget:
-            parts.append(current)
-            current = piece
+        piece_words = len(piece.split())
+        joined = chars + len(sep) + len(piece) if current else len(piece)
+        if current and _estimate(joined, words + piece_words) > budget:
+            parts.append(sep.join(current))
+            current, chars, words = [piece], len(piece), piece_words
         else:
-            current = candidate
+            current.append(piece)
+            chars, words = joined, words + piece_words
     if current:
-        parts.append(current)
+        parts.append(sep.join(current))
     return parts
+
+
+def _estimate(chars: int, words: int) -> int:
+    """`estimate_tokens` of a text known only by its length and word count."""
+    return max(math.ceil(chars / 3), words) if chars else 0
