@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -181,11 +182,13 @@ def names_in(point: str) -> list[str]:
 def dominant_script(text: str) -> str:
     """The Unicode script most letters of `text` belong to ("LATIN", "CYRILLIC", ...)."""
     counts: dict[str, int] = {}
-    for ch in text:
+    # Each distinct character is looked up once: per character, a 3 MB article held the
+    # event loop for seconds (the guard runs on it, in the bot's loop).
+    for ch, n in Counter(text).items():
         if ch.isalpha():
             name = unicodedata.name(ch, "")
             script = name.split(" ", 1)[0] if name else "OTHER"
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + n
     return max(counts, key=lambda s: counts[s]) if counts else ""
 
 
