@@ -1,0 +1,103 @@
+"""Whatever a page or a model says, our Telegram HTML is valid and every part fits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from bot.article import Article, Summary
+from bot.errors import InvalidURL
+from bot.telegram.render import escape, pack_blocks, render_summary, render_text, to_plain
+from bot.urls import parse_http_url
+from tests.fakes.botapi import MAX_TEXT, parse_html, utf16_len
+from tests.fuzz.strategies import SPICE, TEXT_CHARS, odd_urls, spicy_text
+
+
+def _parses(url: str) -> bool:
+    try:
+        parse_http_url(url)
+    except InvalidURL:
+        return False
+    return True
+
+
+# What reaches render: links the pipeline accepted (as the user wrote them). Up to 3,000
+# characters: a longer link does not fit one message (see the xfail below).
+links = odd_urls.filter(lambda u: _parses(u) and len(u) <= 3000)
+
+FUZZ = settings(max_examples=200, derandomize=True, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# Long runs make the splitting paths work: words longer than a message, escapes at the cut.
+long_text = st.one_of(
+    spicy_text,
+    st.builds(lambda s, n: s * n, st.sampled_from([*SPICE, "word ", "&", "🙂"]),
+              st.integers(1, 5000)),
+    st.text(TEXT_CHARS, max_size=300),
+)
+
+
+def check_part(part: str, limit: int = MAX_TEXT) -> None:
+    visible = parse_html(part)  # raises like Telegram on bad markup
+    assert visible.strip()
+    assert utf16_len(visible) <= limit
+    assert utf16_len(part) <= limit  # even as source, as render promises
+    assert to_plain(part) == visible
+
+
+@FUZZ
+@given(
+    title=long_text, points=st.lists(long_text, max_size=6), site=st.none() | spicy_text,
+    url=links, link=st.none() | links, partial=st.booleans(),
+    fallback=st.none() | spicy_text, dated=st.booleans(),
+)
+def test_rendered_summaries_are_valid_html_within_the_limit(
+    title: str, points: list[str], site: str | None, url: str, link: str | None,
+    partial: bool, fallback: str | None, dated: bool,
+) -> None:
+    article = Article(url=url, final_url=url, title=title, text="", site=site,
+                      published=datetime(2025, 7, 14, tzinfo=UTC) if dated else None)
+    summary = Summary(points=points, summarizer="llm:x", partial=partial,
+                      fallback_reason=fallback)
+    parts = render_summary(article, summary, url=link)
+    assert parts
+    for part in parts:
+        check_part(part)
+    # Nothing said was lost in the splitting: every point is there, in order (a word too
+    # long for one message is cut, so compare without whitespace).
+    shown = "".join("".join(to_plain(p) for p in parts).split())
+    for point in points:
+        assert "".join(point.split()) in shown
+
+
+@FUZZ
+@given(text=long_text, limit=st.integers(20, MAX_TEXT))
+def test_rendered_text_is_valid_html_within_any_limit(text: str, limit: int) -> None:
+    # render_text splits at line breaks only: a single line longer than `limit` stays whole
+    # (it has no caller yet; noted in the fault-suite report).
+    assume(all(utf16_len(escape(line)) <= limit for line in text.split("\n")))
+    for part in render_text(text, limit=limit):
+        check_part(part, limit)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "render_summary puts the link in one footer block; a link near MAX_URL_LENGTH (8192) "
+    "makes that part longer than a Telegram message (bot/telegram/render.py)"))
+def test_a_very_long_link_still_fits_in_messages() -> None:
+    url = "https://example.com/" + "a" * 8000
+    article = Article(url=url, final_url=url, title="t", text="")
+    for part in render_summary(article, Summary(points=["p"], summarizer="x"), url=url):
+        check_part(part)
+
+
+@FUZZ
+@given(blocks=st.lists(long_text.map(escape), max_size=20), limit=st.integers(50, MAX_TEXT))
+def test_packing_never_loses_or_splits_a_block_that_fits(blocks: list[str], limit: int) -> None:
+    parts = pack_blocks(blocks, limit)
+    fitting = [b.strip("\n") for b in blocks if b.strip() and utf16_len(b) <= limit]
+    text = "\n".join(parts)
+    for block in fitting:
+        assert block in text
