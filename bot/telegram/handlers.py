@@ -48,6 +48,14 @@ async def gatekeeper(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def remember_chat(update: Update, context: BotContext) -> None:
+    """Store a chat on first contact, with the language of the user who wrote."""
+    chat = update.effective_chat
+    if chat is None or update.my_chat_member is not None:  # membership has its own handler
+        return
+    await context.services.chats.seen(chat.id, _user_language(update))
+
+
 # --- commands ------------------------------------------------------------------------------
 
 
@@ -271,12 +279,3 @@ def _user_language(update: Update) -> str | None:
 def _host(url: str) -> str:
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
-
-
-
-async def remember_chat(update: Update, context: BotContext) -> None:
-    """Store a chat on first contact, with the language of the user who wrote."""
-    chat = update.effective_chat
-    if chat is None or update.my_chat_member is not None:  # membership has its own handler
-        return
-    await context.services.chats.seen(chat.id, _user_language(update))
