@@ -93,8 +93,8 @@ def instrument() -> None:
     pipeline_module.extract_article = timed_extract  # type: ignore[assignment]
 
 
-def timed_pipeline(settings: Settings) -> Pipeline:
-    pipe = Pipeline.build(settings)
+def timed_pipeline(settings: Settings, cache: Any = None) -> Pipeline:
+    pipe = Pipeline.build(settings, cache=cache)
     fetch, summarize = pipe.fetcher.fetch, pipe.summarizer.summarize
 
     async def timed_fetch(*args: Any, **kwargs: Any) -> Any:

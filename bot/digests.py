@@ -21,7 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.config import Settings
 from bot.errors import NewsbotError, RecipientGone
@@ -34,12 +34,14 @@ from bot.news.digest import (
     select_for_chat,
 )
 from bot.pipeline import Pipeline
-from bot.store import DueChat, Store, Subscription
+from bot.store import ChatInputs, Store
 from bot.store import SentStory as StoredStory
 
 log = logging.getLogger(__name__)
 
 ROUND_TTL = 15 * 60.0  # seconds a topic's stories are reused by later chats of a round
+CLAIM_BATCH = 200  # digests claimed (and read) per transaction
+SENT_MEMORY = timedelta(days=3)  # how far back "already sent" stories are looked up
 DEFAULT_LANG = "en"
 
 
@@ -125,7 +127,7 @@ class Digests:
         self._feed_states = FeedStates()
         self._stories: dict[tuple[str, str, str], tuple[float, asyncio.Task[TopicStories]]] = {}
         self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
-        self._chat_slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         self.worker = worker_id()
 
     # --- one topic ------------------------------------------------------------------
@@ -209,24 +211,31 @@ class Digests:
         """This chat's digest: every topic, only what is new to it."""
         store = self._require_store()
         now = now or self.clock()
-        chat = await asyncio.to_thread(store.get_chat, chat_id)
-        if chat is None:
-            chat = await asyncio.to_thread(store.upsert_chat, chat_id)
-        subs: list[Subscription] = await asyncio.to_thread(store.list_subscriptions, chat_id)
+        inputs = (
+            await asyncio.to_thread(store.digest_inputs, [chat_id], sent_since=now - SENT_MEMORY)
+        ).get(chat_id)
+        if inputs is None:
+            await asyncio.to_thread(store.upsert_chat, chat_id)
+            return ChatDigest(chat_id, local_date, DEFAULT_LANG, ())
+        return await self._build(inputs, local_date=local_date, now=now)
+
+    async def _build(
+        self, inputs: ChatInputs, *, local_date: date | None, now: datetime
+    ) -> ChatDigest:
+        chat = inputs.chat
         lang = chat.language or DEFAULT_LANG
         since = max(chat.last_digest_at or now - MAX_LOOKBACK, now - MAX_LOOKBACK)
-        stored = await asyncio.to_thread(store.sent_stories, chat_id, now - 3 * MAX_LOOKBACK)
-        already = {key: _from_store(s) for key, s in stored.items()}
+        already = {key: _from_store(s) for key, s in inputs.sent.items()}
         topics = await asyncio.gather(
             *(
                 self.topic_digest(
                     sub.topic, kind=sub.kind, lang=lang, since=since, already_sent=already,
                     now=now,
                 )
-                for sub in subs
+                for sub in inputs.subscriptions
             )
         )
-        return ChatDigest(chat_id, local_date, lang, tuple(topics))
+        return ChatDigest(chat.chat_id, local_date, lang, tuple(topics))
 
     async def remember_sent(self, digest: ChatDigest, *, now: datetime | None = None) -> None:
         """Record what the chat has now seen, so tomorrow repeats none of it."""
@@ -234,67 +243,60 @@ class Digests:
         if digest.chat_id is None:
             return
         sent_at = now or self.clock()
-        stories = [
-            StoredStory(
-                story_key=s.story_key,
-                urls=tuple(sorted(s.member_urls)),
-                outlet_count=s.outlet_count,
-                outlet_keys=tuple(sorted(s.outlet_keys)),
-                signature=tuple(sorted(s.signature)),
-            )
-            for topic in digest.topics
-            for s in topic.stories
-        ]
-        await asyncio.to_thread(store.record_sent_stories, digest.chat_id, stories, sent_at)
+        await asyncio.to_thread(
+            store.record_sent_stories, digest.chat_id, _to_store(digest), sent_at
+        )
 
     # --- delivery -------------------------------------------------------------------
 
-    async def deliver(
-        self, due: DueChat, send: Send, report: RoundReport, *, now: datetime | None = None
+    async def _deliver(
+        self, claim: tuple[int, date], inputs: ChatInputs | None, send: Send,
+        report: RoundReport, now: datetime,
     ) -> None:
-        """Claim, build, send and record one chat's digest; failures are retried later."""
+        """Build, send and record one claimed digest; a failure is retried by a later tick."""
         store = self._require_store()
-        now = now or self.clock()
-        claimed = await asyncio.to_thread(
-            store.claim_delivery, due.chat_id, due.local_date, worker=self.worker, now=now
-        )
-        if not claimed:
-            report.skipped += 1
-            return
-        report.claimed += 1
+        chat_id, local_date = claim
         try:
-            digest = await self.chat_digest(due.chat_id, local_date=due.local_date, now=now)
+            if inputs is None:  # forgotten (/forget) between the claim and now
+                raise LookupError("the chat is gone from the store")
+            digest = await self._build(inputs, local_date=local_date, now=now)
             await send(digest)
         except RecipientGone as exc:
             report.gone += 1
-            log.info("chat %s is gone (%s): marked inactive", due.chat_id, exc)
-            await asyncio.to_thread(store.set_active, due.chat_id, False)
+            log.info("chat %s is gone (%s): marked inactive", chat_id, exc)
+            await asyncio.to_thread(store.set_active, chat_id, False)
             await asyncio.to_thread(
-                store.mark_failed, due.chat_id, due.local_date, f"gone: {exc}", worker=self.worker
+                store.mark_failed, chat_id, local_date, f"gone: {exc}", worker=self.worker
             )
             return
         except Exception as exc:  # any failure: the claim is released for a later tick
             report.failed += 1
-            report.errors.append(f"{due.chat_id}: {type(exc).__name__}: {exc}")
+            report.errors.append(f"{chat_id}: {type(exc).__name__}: {exc}")
             log.warning("digest for chat %s failed, will retry: %s: %s",
-                        due.chat_id, type(exc).__name__, exc)
+                        chat_id, type(exc).__name__, exc)
             await asyncio.to_thread(
-                store.mark_failed, due.chat_id, due.local_date, f"{type(exc).__name__}: {exc}",
+                store.mark_failed, chat_id, local_date, f"{type(exc).__name__}: {exc}",
                 worker=self.worker,
             )
             return
-        # Sent: from here a failure must not make the digest go out again.
-        await asyncio.to_thread(
-            store.mark_sent, due.chat_id, due.local_date, worker=self.worker, now=now
-        )
-        report.sent += 1
+        # Sent: mark it and remember its stories in one transaction, right away, so a
+        # crash from here on can't make the digest go out twice.
         try:
-            await self.remember_sent(digest, now=now)
+            await asyncio.to_thread(
+                store.finish_delivery, chat_id, local_date, _to_store(digest),
+                worker=self.worker, now=now,
+            )
         except Exception:
-            log.exception("could not record the stories sent to chat %s", due.chat_id)
+            log.exception("digest for chat %s was sent but could not be recorded", chat_id)
+        report.sent += 1
 
     async def run_round(self, send: Send, *, now: datetime | None = None) -> RoundReport:
-        """Deliver every digest that is due now."""
+        """Deliver every digest that is due now.
+
+        Claims are taken in batches just ahead of the workers (a bounded queue), so a long
+        round never holds claims it won't reach for a while; reads for a batch are one
+        transaction, and each sent digest is recorded in one more.
+        """
         store = self._require_store()
         now = now or self.clock()
         await asyncio.to_thread(store.release_dead_claims, is_dead_local_worker, now=now)
@@ -302,12 +304,33 @@ class Digests:
         report = RoundReport(due=len(due))
         if not due:
             return report
+        queue: asyncio.Queue[tuple[tuple[int, date], ChatInputs | None] | None] = (
+            asyncio.Queue(maxsize=CLAIM_BATCH)
+        )
 
-        async def one(chat: DueChat) -> None:
-            async with self._chat_slots:
-                await self.deliver(chat, send, report, now=now)
+        async def claimer() -> None:
+            try:
+                for start in range(0, len(due), CLAIM_BATCH):
+                    batch = [(d.chat_id, d.local_date) for d in due[start:start + CLAIM_BATCH]]
+                    won = await asyncio.to_thread(
+                        store.claim_deliveries, batch, worker=self.worker, now=now
+                    )
+                    report.claimed += len(won)
+                    report.skipped += len(batch) - len(won)
+                    inputs = await asyncio.to_thread(
+                        store.digest_inputs, [c for c, _ in won], sent_since=now - SENT_MEMORY
+                    )
+                    for claim in won:
+                        await queue.put((claim, inputs.get(claim[0])))
+            finally:
+                for _ in range(self.concurrency):
+                    await queue.put(None)
 
-        await asyncio.gather(*(one(chat) for chat in due))
+        async def worker() -> None:
+            while (item := await queue.get()) is not None:
+                await self._deliver(item[0], item[1], send, report, now)
+
+        await asyncio.gather(claimer(), *(worker() for _ in range(self.concurrency)))
         self._forget_old_round()
         log.info(
             "digest round: %d due, %d sent, %d failed, %d gone, %d claimed elsewhere",
@@ -322,6 +345,20 @@ class Digests:
         # Points are cached durably by the pipeline's store cache; the memo only spans a
         # round, so a page that failed today is tried again tomorrow.
         self._points.clear()
+
+
+def _to_store(digest: ChatDigest) -> list[StoredStory]:
+    return [
+        StoredStory(
+            story_key=s.story_key,
+            urls=tuple(sorted(s.member_urls)),
+            outlet_count=s.outlet_count,
+            outlet_keys=tuple(sorted(s.outlet_keys)),
+            signature=tuple(sorted(s.signature)),
+        )
+        for topic in digest.topics
+        for s in topic.stories
+    ]
 
 
 def _from_store(s: StoredStory) -> SentStory:

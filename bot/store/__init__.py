@@ -12,6 +12,7 @@ from bot.store.migrate import head_revision, migrate
 from bot.store.records import (
     CachedSummary,
     Chat,
+    ChatInputs,
     Delivery,
     DeliveryStatus,
     DueChat,
@@ -26,6 +27,7 @@ from bot.store.topic import TopicKind, normalize_topic
 __all__ = [
     "CachedSummary",
     "Chat",
+    "ChatInputs",
     "Delivery",
     "DeliveryStatus",
     "DueChat",

@@ -91,3 +91,12 @@ class FeedState:
     etag: str | None
     last_modified: str | None
     checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatInputs:
+    """A chat, its topics and the stories it has seen: what its digest is built from."""
+
+    chat: Chat
+    subscriptions: list[Subscription]
+    sent: dict[str, SentStory]

@@ -8,7 +8,7 @@ conditional writes below keep several processes sharing one database honest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -28,6 +28,7 @@ from bot.store.migrate import migrate_engine
 from bot.store.records import (
     CachedSummary,
     Chat,
+    ChatInputs,
     Delivery,
     DueChat,
     FeedState,
@@ -253,6 +254,31 @@ class Store:
             )
             return _rowcount(result) > 0
 
+    def digest_inputs(
+        self, chat_ids: Collection[int], *, sent_since: datetime
+    ) -> dict[int, ChatInputs]:
+        """What building these chats' digests needs, read in one transaction."""
+        ids = list(chat_ids)
+        found: dict[int, ChatInputs] = {}
+        with self._read() as session:
+            for row in session.scalars(select(ChatRow).where(col(ChatRow.chat_id).in_(ids))):
+                found[row.chat_id] = ChatInputs(_chat(row), [], {})
+            for sub in session.scalars(
+                select(SubscriptionRow)
+                .where(col(SubscriptionRow.chat_id).in_(ids))
+                .order_by(col(SubscriptionRow.created_at), col(SubscriptionRow.id))
+            ):
+                if sub.chat_id in found:
+                    found[sub.chat_id].subscriptions.append(_subscription(sub))
+            for story in session.scalars(
+                select(SentStoryRow).where(
+                    col(SentStoryRow.chat_id).in_(ids), col(SentStoryRow.sent_at) >= sent_since
+                )
+            ):
+                if story.chat_id in found:
+                    found[story.chat_id].sent[story.story_key] = _sent_story(story)
+        return found
+
     def list_subscriptions(self, chat_id: int) -> list[Subscription]:
         with self._read() as session:
             rows = session.scalars(
@@ -366,22 +392,18 @@ class Store:
                     col(SentStoryRow.chat_id) == chat_id, col(SentStoryRow.sent_at) >= since
                 )
             )
-            return {
-                row.story_key: SentStory(
-                    story_key=row.story_key,
-                    urls=tuple(row.urls),
-                    outlet_count=row.outlet_count,
-                    sent_at=row.sent_at,
-                    outlet_keys=tuple(row.outlet_keys or ()),
-                    signature=tuple(row.signature or ()),
-                )
-                for row in rows
-            }
+            return {row.story_key: _sent_story(row) for row in rows}
 
     def record_sent_stories(
         self, chat_id: int, stories: Iterable[SentStory], sent_at: datetime
     ) -> None:
         """Remember what a digest contained; a story sent again is updated, not duplicated."""
+        with self._write() as session:
+            self._record_sent_in(session, chat_id, stories, sent_at)
+
+    def _record_sent_in(
+        self, session: Session, chat_id: int, stories: Iterable[SentStory], sent_at: datetime
+    ) -> None:
         rows = [
             {
                 "chat_id": chat_id,
@@ -396,20 +418,19 @@ class Store:
         ]
         if not rows:
             return
-        with self._write() as session:
-            for row in rows:
-                _dml(
-                    session,
-                    self._insert(SentStoryRow)
-                    .values(**row)
-                    .on_conflict_do_update(
-                        index_elements=["chat_id", "story_key"],
-                        set_={
-                            k: row[k]
-                            for k in ("urls", "outlet_count", "sent_at", "outlet_keys", "signature")
-                        },
-                    ),
-                )
+        insert = self._insert(SentStoryRow)
+        # One statement for all rows (executemany); each row upserts on (chat, story).
+        _dml_many(
+            session,
+            insert.on_conflict_do_update(
+                index_elements=["chat_id", "story_key"],
+                set_={
+                    k: getattr(insert.excluded, k)
+                    for k in ("urls", "outlet_count", "sent_at", "outlet_keys", "signature")
+                },
+            ),
+            rows,
+        )
 
     def prune_sent_stories(self, older_than: datetime) -> int:
         """Forget stories sent before `older_than` (they can't be repeats any more)."""
@@ -456,48 +477,97 @@ class Store:
             with self._write() as session:
                 if session.get(ChatRow, chat_id) is None:
                     return False  # forgotten meanwhile: nothing to send
-                inserted = _dml(
-                    session,
-                    self._insert(DeliveryRow)
-                    .values(
-                        chat_id=chat_id,
-                        local_date=local_date,
-                        status="claimed",
-                        claimed_at=now,
-                        claimed_by=worker,
-                        attempts=1,
-                    )
-                    .on_conflict_do_nothing(index_elements=["chat_id", "local_date"])
-                    # A returned row means this INSERT created it (rowcount is unreliable
-                    # with the RETURNING SQLAlchemy adds for the primary key anyway).
-                    .returning(col(DeliveryRow.id)),
-                )
-                if inserted.first() is not None:
-                    return True
-                # PostgreSQL re-checks this WHERE against the row as committed by a
-                # concurrent winner, so a second taker sees `claimed` and matches nothing.
-                taken = _dml(
-                    session,
-                    update(DeliveryRow)
-                    .where(
-                        col(DeliveryRow.chat_id) == chat_id,
-                        col(DeliveryRow.local_date) == local_date,
-                        self._reclaimable(now, stale_after),
-                    )
-                    .values(
-                        status="claimed",
-                        claimed_at=now,
-                        claimed_by=worker,
-                        attempts=col(DeliveryRow.attempts) + 1,
-                        error=None,
-                    ),
-                )
-                return _rowcount(taken) == 1
+                return self._claim(session, chat_id, local_date, worker, now, stale_after)
         except IntegrityError:
             log.info("chat %s vanished while claiming its digest", chat_id)
             return False
 
+    def claim_deliveries(
+        self,
+        wanted: Sequence[tuple[int, date]],
+        *,
+        worker: str,
+        now: datetime | None = None,
+    ) -> list[tuple[int, date]]:
+        """`claim_delivery` for many chats in one transaction; returns those won.
+
+        A digest round claims its due chats in batches: one write transaction per batch
+        instead of one per chat is what lets a single SQLite file keep up with thousands
+        of chats a minute.
+        """
+        now = now or utcnow()
+        if not wanted:
+            return []
+        with self._write() as session:
+            existing = set(
+                session.scalars(
+                    select(col(ChatRow.chat_id)).where(
+                        col(ChatRow.chat_id).in_({chat for chat, _ in wanted})
+                    )
+                )
+            )
+            return [
+                (chat, day)
+                for chat, day in wanted
+                if chat in existing
+                and self._claim(session, chat, day, worker, now, self.stale_after)
+            ]
+
+    def _claim(
+        self,
+        session: Session,
+        chat_id: int,
+        local_date: date,
+        worker: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> bool:
+        inserted = _dml(
+            session,
+            self._insert(DeliveryRow)
+            .values(
+                chat_id=chat_id,
+                local_date=local_date,
+                status="claimed",
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=1,
+            )
+            .on_conflict_do_nothing(index_elements=["chat_id", "local_date"])
+            # A returned row means this INSERT created it (rowcount is unreliable
+            # with the RETURNING SQLAlchemy adds for the primary key anyway).
+            .returning(col(DeliveryRow.id)),
+        )
+        if inserted.first() is not None:
+            return True
+        # PostgreSQL re-checks this WHERE against the row as committed by a
+        # concurrent winner, so a second taker sees `claimed` and matches nothing.
+        taken = _dml(
+            session,
+            update(DeliveryRow)
+            .where(
+                col(DeliveryRow.chat_id) == chat_id,
+                col(DeliveryRow.local_date) == local_date,
+                self._reclaimable(now, stale_after),
+            )
+            .values(
+                status="claimed",
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=col(DeliveryRow.attempts) + 1,
+                error=None,
+            ),
+        )
+        return _rowcount(taken) == 1
+
     def _finish(self, chat_id: int, local_date: date, worker: str | None, **values: Any) -> bool:
+        with self._write() as session:
+            return self._finish_in(session, chat_id, local_date, worker, **values)
+
+    def _finish_in(
+        self, session: Session, chat_id: int, local_date: date, worker: str | None,
+        **values: Any,
+    ) -> bool:
         conditions = [
             col(DeliveryRow.chat_id) == chat_id,
             col(DeliveryRow.local_date) == local_date,
@@ -506,18 +576,35 @@ class Store:
         if worker is not None:
             # A worker whose claim went stale and was taken over must not overwrite it.
             conditions.append(col(DeliveryRow.claimed_by) == worker)
+        result = _dml(session, update(DeliveryRow).where(*conditions).values(**values))
+        if _rowcount(result) != 1:
+            return False
+        if values.get("status") == "sent":
+            _dml(
+                session,
+                update(ChatRow)
+                .where(col(ChatRow.chat_id) == chat_id)
+                .values(last_digest_at=values["sent_at"]),
+            )
+        return True
+
+    def finish_delivery(
+        self,
+        chat_id: int,
+        local_date: date,
+        stories: Iterable[SentStory],
+        *,
+        worker: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Mark a digest sent and remember its stories, in one transaction."""
+        now = now or utcnow()
         with self._write() as session:
-            result = _dml(session, update(DeliveryRow).where(*conditions).values(**values))
-            if _rowcount(result) != 1:
-                return False
-            if values.get("status") == "sent":
-                _dml(
-                    session,
-                    update(ChatRow)
-                    .where(col(ChatRow.chat_id) == chat_id)
-                    .values(last_digest_at=values["sent_at"]),
-                )
-            return True
+            done = self._finish_in(
+                session, chat_id, local_date, worker, status="sent", sent_at=now, error=None
+            )
+            self._record_sent_in(session, chat_id, stories, now)
+            return done
 
     def mark_sent(
         self,
@@ -677,6 +764,21 @@ def _dml(session: Session, statement: Any) -> CursorResult[Any]:
     the row count (which the claim logic depends on) stops meaning "rows changed".
     """
     return session.connection().execute(statement)
+
+
+def _dml_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    session.connection().execute(statement, rows)
+
+
+def _sent_story(row: SentStoryRow) -> SentStory:
+    return SentStory(
+        story_key=row.story_key,
+        urls=tuple(row.urls),
+        outlet_count=row.outlet_count,
+        sent_at=row.sent_at,
+        outlet_keys=tuple(row.outlet_keys or ()),
+        signature=tuple(row.signature or ()),
+    )
 
 
 def _rowcount(result: CursorResult[Any]) -> int:
