@@ -11,6 +11,7 @@ extractive summary stands in and says why in `Summary.fallback_reason`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import Protocol
@@ -51,7 +52,9 @@ class GuardedSummarizer:
             summary = await self.llm.summarize(article, lang=lang)
         except SummarizerError as exc:
             return await self._fall_back(article, lang, reason=str(exc))
-        result = check_points(
+        # Indexing a long article is CPU-bound (~1.6 s for 3 MB): keep it off the event loop.
+        result = await asyncio.to_thread(
+            check_points,
             summary.points,
             f"{article.title}\n{article.text}",
             point_language=lang or article.language,
