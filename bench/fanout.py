@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--limited-chats", type=int, default=900,
                         help="chats in the rate-limited run (30 msg/s: 900 take ~30 s)")
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
     os.environ.setdefault("PTB_TIMEDELTA", "1")

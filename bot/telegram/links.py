@@ -26,10 +26,20 @@ def extract_links(message: Message, *, limit: int) -> Links:
     Media messages carry their text and entities in the caption instead.
     """
     found: list[tuple[int, str]] = []
-    for source in (message.parse_entities(_LINK_TYPES),
-                   message.parse_caption_entities(_LINK_TYPES)):
-        for entity, text in source.items():
-            raw = entity.url if entity.type == MessageEntity.TEXT_LINK else text
+    for entities, parse in ((message.entities, message.parse_entity),
+                            (message.caption_entities, message.parse_caption_entity)):
+        for entity in entities:
+            if entity.type not in _LINK_TYPES:
+                continue
+            if entity.type == MessageEntity.TEXT_LINK:
+                raw = entity.url
+            else:
+                try:
+                    raw = parse(entity)
+                except (UnicodeDecodeError, RuntimeError):
+                    # An offset inside a surrogate pair can't be sliced: that one entity
+                    # is unreadable, the rest of the message is still answered.
+                    continue
             url = _with_scheme(raw or "")
             if url is not None:
                 found.append((entity.offset, url))

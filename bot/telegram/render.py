@@ -10,10 +10,13 @@ import re
 from urllib.parse import urlsplit
 
 from bot.article import Article, Summary
+from bot.errors import InvalidURL
 from bot.telegram import messages
+from bot.urls import canonical_url
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of visible text
 MAX_TITLE = 300
+MAX_LINK = 2048  # characters; what browsers and most sites handle, and fits any footer
 BULLET = "• "
 
 _TAG = re.compile(r"<[^>]*>")
@@ -49,13 +52,29 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     meta = " · ".join(x for x in (article.site or _host(article), _date(article)) if x)
     if meta:
         footer.append(escape(meta))
-    link = url or article.final_url or article.url
+    link = _linkable(url or article.final_url or article.url)
     if link:
         footer.append(f'<a href="{html.escape(link)}">{escape(messages.READ_ORIGINAL)}</a>')
     if summary.fallback_reason:
         footer.append(f"<i>{escape(messages.FALLBACK_NOTE)}</i>")
     blocks.append("\n".join(footer))
     return pack_blocks(blocks, limit)
+
+
+def _linkable(link: str | None) -> str | None:
+    """The link to show, or None when even its canonical form can't fit a message.
+
+    Pages are fetched from URLs of up to 8192 characters, but a footer holding one that
+    long would not fit Telegram's limit (measured on the source); such a link is shown in
+    its canonical form (tracking parameters gone) or, failing that, not at all.
+    """
+    if not link or len(link) <= MAX_LINK:
+        return link
+    try:
+        shorter = canonical_url(link)
+    except InvalidURL:
+        return None
+    return shorter if len(shorter) <= MAX_LINK else None
 
 
 def render_text(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
