@@ -59,6 +59,7 @@ COMMANDS = [
 ]
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+FIRST_ROUND_AFTER = 1.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
 Clock = Callable[[], datetime]
 
@@ -113,7 +114,12 @@ def build_application(
         await app.bot.set_my_commands(COMMANDS)
         if digest_tick is not None and app.job_queue is not None:
             app.job_queue.run_repeating(
-                delivery.digest_tick, interval=digest_tick, first=0, name="digests",
+                # `first` is a moment after start: a job added before the scheduler runs
+                # with first=0 has its first run dropped by APScheduler (it computes the
+                # next fire time after "now" at start), and the first round would wait a
+                # whole interval.
+                delivery.digest_tick, interval=digest_tick, first=FIRST_ROUND_AFTER,
+                name="digests",
                 job_kwargs={
                     # The first round runs as soon as the bot starts (digests missed while it
                     # was down go out then), however long start-up took.

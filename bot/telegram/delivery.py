@@ -7,8 +7,9 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from telegram import Bot, LinkPreviewOptions
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TimedOut
 
 from bot.errors import RecipientGone
 from bot.telegram.context import BotContext
@@ -55,6 +56,14 @@ class DigestSender:
         try:
             try:
                 await self._bot.send_message(chat_id, text, **options)
+            except TimedOut as exc:
+                if not _may_have_arrived(exc):
+                    raise  # never left this machine: the round retries it later
+                # The request reached Telegram and only the answer is missing: it has most
+                # likely been delivered, and sending it again would be the duplicate
+                # readers complain about. A lost digest part is the smaller harm.
+                log.warning("digest part for chat %s timed out after it was sent; "
+                            "not sending it again", chat_id)
             except BadRequest as exc:
                 if "can't parse entities" not in exc.message.lower():
                     raise
@@ -68,6 +77,13 @@ class DigestSender:
             if any(reason in exc.message.lower() for reason in _GONE):
                 raise RecipientGone(exc.message) from exc
             raise
+
+
+def _may_have_arrived(exc: TimedOut) -> bool:
+    """A read or write timeout: the request may have been processed; a connect or pool
+    timeout: it never reached Telegram."""
+    cause = exc.__cause__
+    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 class DigestRounds:

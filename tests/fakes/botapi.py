@@ -166,6 +166,16 @@ class _Fault:
 
 
 @dataclass
+class _Stall:
+    seconds: float
+    deliver: bool  # True: Telegram got it, only the answer is late; False: it never did
+    chat_id: int | None = None  # only calls for this chat
+
+    def matches(self, params: dict[str, Any]) -> bool:
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
+
+
+@dataclass
 class _State:
     updates: list[dict[str, Any]] = field(default_factory=list)
     next_update_id: int = 1
@@ -173,6 +183,7 @@ class _State:
     user_messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    stalls: dict[str, list[_Stall | None]] = field(default_factory=dict)  # None: pass
     delays: dict[str, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
@@ -303,6 +314,24 @@ class FakeBotAPI:
         with self._cond:
             self._state.faults.setdefault(method, []).extend([fault] * times)
 
+    def stall_next(self, method: str, seconds: float, *, times: int = 1,
+                   deliver: bool = True, after: int = 0, chat_id: int | None = None) -> None:
+        """Hold the next `times` calls of `method` for `seconds` (a client timeout's cause).
+
+        `deliver=True`: the call takes effect at once and only its answer is late — what a
+        read timeout can hide. `deliver=False`: it never takes effect (the fake answers
+        504 after the wait), like a request lost on the way. `after`: let that many calls
+        through first; `chat_id`: stall only calls for that chat.
+        """
+        with self._cond:
+            self._state.stalls.setdefault(method, []).extend(
+                [None] * after + [_Stall(seconds, deliver, chat_id)] * times
+            )
+
+    def clear_stalls(self) -> None:
+        with self._cond:
+            self._state.stalls.clear()
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: everything sent to `chat_id` answers 403."""
         with self._cond:
@@ -409,6 +438,22 @@ class FakeBotAPI:
             time.sleep(delay)
         if method == "getUpdates":
             return self._get_updates(params)
+        with self._cond:
+            stalls = self._state.stalls.get(method) or []
+            stall = next(
+                (stalls.pop(i) for i, st in enumerate(stalls) if st is None or st.matches(params)),
+                None,
+            )
+        if stall is not None:
+            if not stall.deliver:
+                time.sleep(stall.seconds)
+                return 504, "Gateway Timeout"
+            answer = self._dispatch_now(method, params)
+            time.sleep(stall.seconds)
+            return answer
+        return self._dispatch_now(method, params)
+
+    def _dispatch_now(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         with self._cond:
             faults = self._state.faults.get(method)
             if faults:
