@@ -159,7 +159,9 @@ def build_application(
         # PTB's default pool of 256 connections costs more than it gives: httpcore scans
         # every pooled connection on each request (a third of a digest round's CPU was
         # spent there), and Telegram's 30 msg/s never needs more than a few sockets.
-        .connection_pool_size(16)
+        # Measured against the fake Bot API: 8 connections with 4 digest sends in flight
+        # gave 488 msg/s at 1.8 ms CPU each; 16 and 16 gave 350 msg/s at 2.8 ms.
+        .connection_pool_size(8)
         .rate_limiter(rate_limiter or FloodLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

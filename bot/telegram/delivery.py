@@ -36,8 +36,11 @@ class DigestSender:
     later tick tries again.
     """
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, in_flight: int = 4) -> None:
         self._bot = bot
+        # Digest sends in flight at once: more only queue inside httpx's pool, at a cost
+        # in CPU per request, and leave no connection free for users' link replies.
+        self._in_flight = asyncio.Semaphore(in_flight)
 
     async def __call__(self, digest: ChatDigest) -> None:
         if digest.chat_id is None:
@@ -53,6 +56,10 @@ class DigestSender:
             await self._send(digest.chat_id, part, options)
 
     async def _send(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
+        async with self._in_flight:
+            await self._send_now(chat_id, text, options)
+
+    async def _send_now(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
         try:
             try:
                 await self._bot.send_message(chat_id, text, **options)
