@@ -44,8 +44,8 @@ from bot.telegram.app import build_application  # noqa: E402
 from bot.telegram.flood import FloodLimiter  # noqa: E402
 from tests.fakes.articles import article_html, long_article_paragraphs  # noqa: E402
 from tests.fakes.botapi import FakeBotAPI  # noqa: E402
+from tests.fakes.runner import running  # noqa: E402
 from tests.fakes.site import FakeSite  # noqa: E402
-from tests.telegram.conftest import running  # noqa: E402
 
 STAGES = ("fetch", "extract", "summarize", "send", "total", "own")
 

@@ -7,15 +7,16 @@ Telegram tests change theirs, plus `settle`: wait until the bot has finished one
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from bot.config import Settings
-from bot.telegram.app import ALLOWED_UPDATES, BotApp, PipelineFactory, build_application
+from bot.telegram.app import BotApp, PipelineFactory, build_application
 from bot.telegram.flood import FloodLimiter
 from tests.fakes.botapi import BotMessage, FakeBotAPI
+from tests.fakes.runner import running
 from tests.fakes.site import FakeSite
 
 StartBot = Callable[..., contextlib.AbstractAsyncContextManager[BotApp]]
@@ -55,24 +56,6 @@ def start_bot(botapi: FakeBotAPI, site: FakeSite) -> StartBot:
         return running(app)
 
     return start
-
-
-@contextlib.asynccontextmanager
-async def running(app: BotApp) -> AsyncIterator[BotApp]:
-    """Start `app` the way `run_polling` does, in this event loop, and stop it after."""
-    async with app:
-        assert app.post_init is not None and app.updater is not None
-        await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=0.2,  # type: ignore[arg-type]
-                                        allowed_updates=ALLOWED_UPDATES)
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            assert app.post_shutdown is not None
-            await app.post_shutdown(app)
 
 
 def answered(api: FakeBotAPI, chat_id: int, n: int = 1) -> Callable[[], list[BotMessage]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.telegram.app import ALLOWED_UPDATES, BotApp, PipelineFactory, build_application
-from bot.telegram.flood import FloodLimiter
+from bot.telegram.app import BotApp, PipelineFactory, build_application
 from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite
 
 
@@ -62,32 +62,6 @@ def bot_settings(botapi: FakeBotAPI, site: FakeSite) -> Callable[..., Settings]:
         return Settings(**values)
 
     return make
-
-
-def fast_limiter() -> FloodLimiter:
-    # Telegram's real per-chat pace (1/s) would make every test wait seconds per reply; the
-    # limiter's behaviour has its own tests in test_flood.py.
-    return FloodLimiter(private_chat_rate=1000, backoff=0.01)
-
-
-@contextlib.asynccontextmanager
-async def running(app: BotApp) -> AsyncIterator[BotApp]:
-    """Start `app` the way `run_polling` does, in this event loop, and stop it after."""
-    async with app:
-        assert app.post_init is not None and app.updater is not None
-        await app.post_init(app)
-        # Telegram takes whole seconds; the fake takes fractions, so a test's shutdown does
-        # not wait out a long poll.
-        await app.updater.start_polling(poll_interval=0, timeout=0.2,  # type: ignore[arg-type]
-                                        allowed_updates=ALLOWED_UPDATES)
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            assert app.post_shutdown is not None
-            await app.post_shutdown(app)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from bot.telegram import messages
 from bot.telegram.app import build_application
 from tests.fakes.articles import SEED_TITLE, article_html
 from tests.fakes.botapi import BotMessage, FakeBotAPI
+from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite
-from tests.telegram.conftest import fast_limiter, running
 
 USER = 1001
 StartBot = Callable[..., Any]
