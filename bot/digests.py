@@ -251,7 +251,7 @@ class Digests:
 
     async def _deliver(
         self, claim: tuple[int, date], inputs: ChatInputs | None, send: Send,
-        report: RoundReport, now: datetime,
+        report: RoundReport, now: datetime, recorder: _Recorder,
     ) -> None:
         """Build, send and record one claimed digest; a failure is retried by a later tick."""
         store = self._require_store()
@@ -279,23 +279,15 @@ class Digests:
                 worker=self.worker,
             )
             return
-        # Sent: mark it and remember its stories in one transaction, right away, so a
-        # crash from here on can't make the digest go out twice.
-        try:
-            await asyncio.to_thread(
-                store.finish_delivery, chat_id, local_date, _to_store(digest),
-                worker=self.worker, now=now,
-            )
-        except Exception:
-            log.exception("digest for chat %s was sent but could not be recorded", chat_id)
         report.sent += 1
+        await recorder.put((chat_id, local_date, _to_store(digest)))
 
     async def run_round(self, send: Send, *, now: datetime | None = None) -> RoundReport:
         """Deliver every digest that is due now.
 
         Claims are taken in batches just ahead of the workers (a bounded queue), so a long
         round never holds claims it won't reach for a while; reads for a batch are one
-        transaction, and each sent digest is recorded in one more.
+        transaction, and sent digests are recorded by a group commit (`_Recorder`).
         """
         store = self._require_store()
         now = now or self.clock()
@@ -326,11 +318,19 @@ class Digests:
                 for _ in range(self.concurrency):
                     await queue.put(None)
 
+        recorder = _Recorder(store, worker=self.worker, now=now)
+
         async def worker() -> None:
             while (item := await queue.get()) is not None:
-                await self._deliver(item[0], item[1], send, report, now)
+                await self._deliver(item[0], item[1], send, report, now, recorder)
 
-        await asyncio.gather(claimer(), *(worker() for _ in range(self.concurrency)))
+        async def workers() -> None:
+            try:
+                await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+            finally:
+                recorder.close()
+
+        await asyncio.gather(claimer(), workers(), recorder.run())
         self._forget_old_round()
         log.info(
             "digest round: %d due, %d sent, %d failed, %d gone, %d claimed elsewhere",
@@ -345,6 +345,50 @@ class Digests:
         # Points are cached durably by the pipeline's store cache; the memo only spans a
         # round, so a page that failed today is tried again tomorrow.
         self._points.clear()
+
+
+Finished = tuple[int, date, list[StoredStory]]
+
+
+class _Recorder:
+    """Record sent digests as soon as possible, many per transaction when busy.
+
+    Each commit takes every digest finished so far: an idle round commits one at a time,
+    with no waiting; a busy one commits what piled up during the previous commit. Either
+    way a digest is recorded within one commit's time of being sent, which is all the
+    window a crash has to make it go out twice.
+    """
+
+    def __init__(self, store: Store, *, worker: str, now: datetime) -> None:
+        self._store = store
+        self._worker = worker
+        self._now = now
+        self._pending: list[Finished] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    async def put(self, item: Finished) -> None:
+        self._pending.append(item)
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            if batch:
+                try:
+                    await asyncio.to_thread(
+                        self._store.finish_deliveries, batch, worker=self._worker, now=self._now
+                    )
+                except Exception:
+                    log.exception("%d sent digest(s) could not be recorded", len(batch))
+            if self._closed and not self._pending:
+                return
 
 
 def _to_store(digest: ChatDigest) -> list[StoredStory]:

@@ -588,23 +588,28 @@ class Store:
             )
         return True
 
-    def finish_delivery(
+    def finish_deliveries(
         self,
-        chat_id: int,
-        local_date: date,
-        stories: Iterable[SentStory],
+        done: Sequence[tuple[int, date, Sequence[SentStory]]],
         *,
         worker: str | None = None,
         now: datetime | None = None,
-    ) -> bool:
-        """Mark a digest sent and remember its stories, in one transaction."""
+    ) -> int:
+        """Mark sent digests sent and remember their stories, all in one transaction.
+
+        A digest round records what it sent as a group commit: one write transaction per
+        batch instead of one per chat. Returns how many claims were still held and marked.
+        """
         now = now or utcnow()
+        marked = 0
         with self._write() as session:
-            done = self._finish_in(
-                session, chat_id, local_date, worker, status="sent", sent_at=now, error=None
-            )
-            self._record_sent_in(session, chat_id, stories, now)
-            return done
+            for chat_id, local_date, stories in done:
+                marked += self._finish_in(
+                    session, chat_id, local_date, worker, status="sent", sent_at=now,
+                    error=None,
+                )
+                self._record_sent_in(session, chat_id, stories, now)
+        return marked
 
     def mark_sent(
         self,
