@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +34,8 @@ class Services:
     clock: Callable[[], datetime]
     summarizer_name: str = "?"
     refused: set[int] = field(default_factory=set)  # users told "not allowed" once already
-    digest_busy: set[int] = field(default_factory=set)  # chats whose /digest is being built
+    # Chats whose /digest is being built and sent, so a second one waits its turn.
+    digest_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
 
 class BotData:

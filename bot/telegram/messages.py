@@ -179,7 +179,6 @@ BAD_TIMEZONE = (
 TIME_SET = "Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}."
 
 DIGEST_WORKING = "Gathering your digest…"
-DIGEST_BUSY = "I'm already putting your digest together — it's on its way."
 DIGEST_FAILED = "I couldn't put your digest together right now. Please try again later."
 
 FORGET_CONFIRM = (

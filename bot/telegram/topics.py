@@ -237,30 +237,28 @@ async def digest_now(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     services = context.services
-    if chat.id in services.digest_busy:
-        await message.reply_text(messages.DIGEST_BUSY)
-        return
     subs = await asyncio.to_thread(services.store.list_subscriptions, chat.id)
     if not subs:
         await message.reply_text(messages.NO_TOPICS)
         return
-    services.digest_busy.add(chat.id)
-    try:
-        async with typing_action(chat):
-            digest = await services.digests.chat_digest(chat.id)
-        await services.sender(digest)
-    except RecipientGone as exc:
-        log.warning("chat %s is unreachable (%s); marking it inactive", chat.id, exc)
-        await services.chats.set_active(chat.id, False)
-        return
-    except NewsbotError as exc:
-        log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
-        await message.reply_text(messages.DIGEST_FAILED)
-        return
-    finally:
-        services.digest_busy.discard(chat.id)
-    # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
-    await services.digests.remember_sent(digest)
+    # One /digest at a time per chat: a second one waits for the first to be sent *and*
+    # remembered, so it shows only what is new after it (usually "Nothing new…").
+    lock = services.digest_locks.setdefault(chat.id, asyncio.Lock())
+    async with lock:
+        try:
+            async with typing_action(chat):
+                digest = await services.digests.chat_digest(chat.id)
+            await services.sender(digest)
+        except RecipientGone as exc:
+            log.warning("chat %s is unreachable (%s); marking it inactive", chat.id, exc)
+            await services.chats.set_active(chat.id, False)
+            return
+        except NewsbotError as exc:
+            log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
+            await message.reply_text(messages.DIGEST_FAILED)
+            return
+        # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
+        await services.digests.remember_sent(digest)
     log.info("digest for chat %s on request: %d stories in %d topics", chat.id,
              digest.story_count, len(digest.topics))
 
