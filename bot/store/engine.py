@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 # A writer waits this long for another writer before SQLite gives up with "database is
 # locked". Writes here are tiny, so a long wait means a stuck process, not contention.
 SQLITE_BUSY_TIMEOUT_S = 30.0
+WAL_SWITCH_ATTEMPTS = 100  # × 50 ms
 
 # Execution option that marks a read-only unit of work: on SQLite it starts with a plain
 # (deferred) BEGIN so readers never queue behind writers; WAL gives them a snapshot.
@@ -30,6 +33,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (once; the mode is stored in the file).
+
+    Changing the journal mode ignores busy_timeout: two processes creating the database at
+    the same moment can get "database is locked" here, so the switch is retried briefly.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -44,7 +65,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
