@@ -8,25 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from bot.article import Article
 from bot.config import Settings
 from bot.summarize import Summarizer
 from bot.summarize.extractive import ExtractiveSummarizer
 from bot.summarize.factory import GuardedSummarizer, build_summarizer
-from tests.fakes.articles import SEED_PARAGRAPHS, SEED_TITLE
+from tests.fakes.articles import SEED_PARAGRAPHS, seed_article
 from tests.fakes.openai_server import FakeOpenAI, FakeReply
-
-
-def seed_article(**kw: object) -> Article:
-    fields: dict[str, object] = {
-        "url": "https://example.com/a",
-        "final_url": "https://example.com/a",
-        "title": SEED_TITLE,
-        "text": "\n".join(SEED_PARAGRAPHS),
-        "language": "en",
-    }
-    fields.update(kw)
-    return Article(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
-from bot.article import Article
 from bot.errors import SummarizerError
 from bot.summarize.chunking import estimate_tokens, split_for_budget
 from bot.summarize.llm import (
@@ -21,22 +20,10 @@ from bot.summarize.llm import (
     neutralise_tags,
     parse_points,
 )
-from tests.fakes.articles import SEED_PARAGRAPHS, SEED_TITLE
+from tests.fakes.articles import SEED_PARAGRAPHS, seed_article
 from tests.fakes.openai_server import FakeOpenAI, FakeReply, RecordedRequest
 
 SYSTEM = Prompts.load().system
-
-
-def seed_article(**kw: object) -> Article:
-    fields: dict[str, object] = {
-        "url": "https://example.com/a",
-        "final_url": "https://example.com/a",
-        "title": SEED_TITLE,
-        "text": "\n".join(SEED_PARAGRAPHS),
-        "language": "en",
-    }
-    fields.update(kw)
-    return Article(**fields)  # type: ignore[arg-type]
 
 
 def article_block(request: RecordedRequest) -> str:

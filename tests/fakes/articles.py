@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.article import Article
+
 SEED_TITLE = "North Korea unexpectedly withdrew its generals from Russia — what's happening?"
 SEED_PARAGRAPHS = [
     "According to The Wall Street Journal, North Korean leader Kim Jong-un has ordered his "
@@ -90,3 +92,16 @@ def long_article_paragraphs(n: int = 200) -> list[str]:
         f"{i * 3} new positions for the regional office in Springfield."
         for i in range(1, n + 1)
     ]
+
+
+def seed_article(**kw: object) -> Article:
+    """The seed article as extraction would give it, with any field overridden."""
+    fields: dict[str, object] = {
+        "url": "https://example.com/a",
+        "final_url": "https://example.com/a",
+        "title": SEED_TITLE,
+        "text": "\n".join(SEED_PARAGRAPHS),
+        "language": "en",
+    }
+    fields.update(kw)
+    return Article(**fields)  # type: ignore[arg-type]
