@@ -79,12 +79,10 @@ def _read_html_file(source: Source) -> str:
 async def load_article(source: Source, fetcher: Any, stdin: TextIO) -> Article:
     """Turn one INPUT into an Article (fetching it when it is a URL)."""
     from bot.extract import article_from_text, extract_article
+    from bot.pipeline import read_article
 
     if source.kind == "url":
-        page = await fetcher.fetch(source.raw)
-        return await asyncio.to_thread(
-            extract_article, page.text, url=page.url, final_url=page.final_url
-        )
+        return await read_article(fetcher, source.raw)
     if source.kind == "html":
         html = _read_html_file(source)
         return await asyncio.to_thread(extract_article, html, url=source.path.resolve().as_uri())  # type: ignore[union-attr]

@@ -19,6 +19,15 @@ from bot.urls import canonical_url, parse_http_url
 log = logging.getLogger(__name__)
 
 
+async def read_article(fetcher: Fetcher, url: str) -> Article:
+    """Fetch `url` and extract its article (raises InputError, FetchError, ExtractionError)."""
+    page = await fetcher.fetch(url)
+    # lxml/trafilatura are CPU-bound: keep them off the event loop.
+    return await asyncio.to_thread(
+        extract_article, page.text, url=page.url, final_url=page.final_url
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LinkResult:
     article: Article
@@ -80,18 +89,14 @@ class Pipeline:
             del self._inflight[(key, cache_lang)]
 
     async def _summarize_fresh(self, url: str, key: str, lang: str | None) -> LinkResult:
-        page = await self.fetcher.fetch(url)
-        # lxml/trafilatura are CPU-bound: keep them off the event loop.
-        article = await asyncio.to_thread(
-            extract_article, page.text, url=url, final_url=page.final_url
-        )
+        article = await read_article(self.fetcher, url)
         summary = await self.summarize_article(article, lang=lang)
         # A summary made while the model was down is not kept: the next request may get
         # the model's. Teasers are kept: the page will say no more next time either.
         if summary.fallback_reason is None:
             cache_lang = lang or ""
             await self.cache.put(key, cache_lang, article, summary)
-            final_key = canonical_url(page.final_url)
+            final_key = canonical_url(article.final_url)
             if final_key != key:
                 await self.cache.put(final_key, cache_lang, article, summary)
         return LinkResult(article, summary, key, cached=False)
