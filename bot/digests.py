@@ -21,7 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.config import Settings
 from bot.errors import NewsbotError, RecipientGone
@@ -36,6 +36,7 @@ from bot.news.digest import (
 from bot.pipeline import Pipeline
 from bot.store import ChatInputs, Store
 from bot.store import SentStory as StoredStory
+from bot.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ ROUND_TTL = 15 * 60.0  # seconds a topic's stories are reused by later chats of 
 CLAIM_BATCH = 200  # digests claimed (and read) per transaction
 SENT_MEMORY = timedelta(days=3)  # how far back "already sent" stories are looked up
 DEFAULT_LANG = "en"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def worker_id() -> str:
