@@ -234,13 +234,7 @@ class FakeBotAPI:
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue `update` for getUpdates; its update_id is renumbered to keep ids increasing."""
         with self._cond:
-            update = {**update, "update_id": self._state.next_update_id}
-            self._state.next_update_id += 1
-            message = update.get("message")
-            if isinstance(message, dict) and "chat" in message:
-                chat_id = int(message["chat"]["id"])
-                message["message_id"] = self._next_message_id(chat_id)
-                self._state.user_messages[(chat_id, message["message_id"])] = message
+            update = self._numbered(update)
             self._state.updates.append(update)
             self._cond.notify_all()
             return update
@@ -387,13 +381,7 @@ class FakeBotAPI:
         hook = self.webhook
         assert hook is not None, "no webhook is set"
         with self._cond:
-            update = {**update, "update_id": self._state.next_update_id}
-            self._state.next_update_id += 1
-            message = update.get("message")
-            if isinstance(message, dict) and "chat" in message:
-                chat_id = int(message["chat"]["id"])
-                message["message_id"] = self._next_message_id(chat_id)
-                self._state.user_messages[(chat_id, message["message_id"])] = message
+            update = self._numbered(update)
         parts = urlsplit(hook["url"])
         headers = {"Content-Type": "application/json"}
         token = hook.get("secret_token") if secret is None else secret
@@ -420,6 +408,17 @@ class FakeBotAPI:
         if chat_id > 0:
             return {"id": chat_id, "first_name": first_name, "type": "private"}
         return {"id": chat_id, "title": "A group", "type": "supergroup"}
+
+    def _numbered(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Give an incoming update the next update_id, and its message an id (under _cond)."""
+        update = {**update, "update_id": self._state.next_update_id}
+        self._state.next_update_id += 1
+        message = update.get("message")
+        if isinstance(message, dict) and "chat" in message:
+            chat_id = int(message["chat"]["id"])
+            message["message_id"] = self._next_message_id(chat_id)
+            self._state.user_messages[(chat_id, message["message_id"])] = message
+        return update
 
     def _next_message_id(self, chat_id: int) -> int:
         counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
