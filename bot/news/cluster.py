@@ -1,30 +1,40 @@
-"""Group news items about the same story: TF-IDF over content words, average-link clustering.
+"""Group news items about the same event: TF-IDF over content words, average-link clustering.
 
 Why this shape: search results for one topic share the topic's words, outlets paraphrase
 each other's headlines, and Google News gives no lead. So each item becomes a vector of
 lightly stemmed content words (headline counted twice, names and numbers up-weighted,
-the topic's own words and newsroom filler dropped), weighted by inverse document frequency
-*within the round* — words every item shares say nothing about which story it is.
-Average-link agglomerative clustering then merges groups while their mean cosine similarity
-is at least `THRESHOLD`; average link (not single link) keeps one ambiguous headline from
-chaining two stories together. Items published more than `MAX_GAP` apart never link.
+the topic's own words and newsroom filler dropped; see `bot.news.words` for other
+languages), weighted by inverse document frequency *within the round* — words every item
+shares say nothing about which story it is. Average-link agglomerative clustering then
+merges groups while their mean similarity is at least `THRESHOLD`; average link (not single
+link) keeps one ambiguous headline from chaining two stories together. Items published more
+than `MAX_GAP` apart never link.
 
-`THRESHOLD = 0.22` was tuned on the hand-written outlets in `tests/fakes/newsfeeds.py` and
-the captured Google News feeds (`tests/news/test_cluster.py`). Over thresholds 0.12–0.30:
-below 0.22 a two-item North Korea near-miss (no topic given) merges; above it the
-Google-only (headline, no lead) missile story splits. On the fakes, same-story pairs score
-0.10–0.6 (mean 0.35–0.40), different-story pairs at most 0.10. On the real "Bears Ears"
-search feed (90 items after dedupe) 0.22 gives 23 stories, the largest 22 and 21 items; the
-2019 top-stories feed (38 distinct stories) gives 37 groups, its one merge correct (two
-plague reports). The July 13 order is still split in two there, because AP's "2 national
-monuments in Utah" and local outlets' "Grand Staircase-Escalante" headlines share no word
-once the topic's own words are set aside; `story.merge_related` joins such halves.
+Two signals beyond the headline, because merging two events is the worse error:
+
+- Article text. When both items carry text (a feed's full content, or an article the bot
+  has read), their similarity is that of headline + lead + the top of the text, with names
+  and numbers counting double: "North Korea unexpectedly withdrew its generals from Russia —
+  what's happening?" and "Kim Jong-un recalls North Korean generals from Russia, WSJ
+  reports" share two headline words but Kim Yong-bok, Sin Kum-chol, 15,000 and Kursk. One
+  wire's "artillery shells to Moscow" and "6,000 workers to rebuild Kursk" share the
+  background and none of those specifics. Text pairs run higher (the same background words
+  recur), so they count `TEXT_SCALE` as much.
+- A guard on generic overlap: a pair sharing fewer than `GUARD_MIN_SHARED` words, none of
+  them a name or number in both, counts `GUARD_FACTOR` as much ("one step closer",
+  "defense" in two unrelated headlines).
+
+Measured by `bench/clustering.py` (B-cubed, table in the README): `THRESHOLD = 0.18` is the
+lowest value keeping B-cubed precision ≥ 0.95 on both labelled sets (Google News's own
+grouping of the 2019 top-stories capture, and the multi-outlet fixtures with article text
+in `tests/fixtures/stories/`); at 0.16 precision falls to 0.92. Rounds of a handful of
+items use 0.22: their within-round idf can't tell a name from a common word, and a
+two-item North Korea near miss with no topic merges below it.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
@@ -32,96 +42,37 @@ from datetime import timedelta
 import numpy as np
 
 from bot.news.item import NewsItem
-from bot.news.text import fold
+from bot.news.words import entities, is_title_case, tokens
 
-THRESHOLD = 0.22
+__all__ = ["MAX_GAP", "THRESHOLD", "cluster", "features", "tokens", "topic_words"]
+
+THRESHOLD = 0.18
+# Idf within a round of a handful of items says little (every shared word looks specific),
+# so such rounds ask for the higher SMALL_ROUND_THRESHOLD.
+SMALL_ROUND = 4
+SMALL_ROUND_THRESHOLD = 0.22
 MAX_GAP = timedelta(hours=48)
 
 TITLE_WEIGHT = 2.0
 ENTITY_WEIGHT = 1.5  # capitalised words inside a headline and numbers: who, where, how many
-
-_WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
-_STOPWORD_TEXT = """
-    a about above after again against all also am amid an and any are as at be because
-    been before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers him his how i if in into is it
-    its itself just me more most my no nor not now of off on once only or other our out over
-    own same she should so some such than that the their them then there these they this
-    those through to too under until up very was we were what when where which while who whom
-    why will with would you your yet via per vs new news says said say saying report reports
-    reported live update updates latest video watch photos breaking exclusive opinion analysis
-    today yesterday week year years day days one two get gets got make makes made may might
-    must us isn aren wasn weren don doesn didn won wouldn can couldn shouldn hasn haven"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-# Headline paraphrases that share no letters: outlets say "holds steady", "leaves unchanged"
-# and "keeps on hold" for one decision. Each line maps a few common newsroom verbs (after
-# stemming) onto one gist word; kept short on purpose — a thesaurus would merge stories.
-_GIST_TEXT = """
-    hold: hold steady unchang keep leave pause
-    cut: cut reduction reduc lower slash trim
-    raise: rais hike increas boost
-    fire: fire launch test-fire
-    meet: meet talk summit host
-    kill: kill dead death die
-    fed: fed federal
-"""
-_GIST = {
-    word: head.strip()
-    for line in _GIST_TEXT.strip().splitlines()
-    for head, words in [line.split(":")]
-    for word in words.split()
-}
-
-
-def tokens(text: str) -> list[str]:
-    """Content-word stems of `text` (lowercased, accents folded, stopwords dropped)."""
-    out = []
-    for raw in _WORD.findall(fold(text)):
-        word = raw.replace("’", "'").split("'")[0]
-        if any(ch.isdigit() for ch in word):
-            out.append(word.replace(",", ""))  # 4,500 and 4500 are the same number
-            continue
-        word = word.replace(".", "")
-        if len(word) < 2 or word in _STOPWORDS:
-            continue
-        stemmed = stem(word)
-        out.append(_GIST.get(stemmed, stemmed))
-    return out
-
-
-def stem(word: str) -> str:
-    """Light suffix stripping so "shrinks/shrinking/shrunk" … at least the regular ones meet."""
-    if len(word) <= 3:
-        return word
-    for suffix, repl in (
-        ("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"),
-        ("ing", ""), ("ed", ""), ("es", "e"), ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + repl
-    return word
-
-
-def _entities(title: str) -> set[str]:
-    """Stems of capitalised words after the first word, and numbers: cheap named entities."""
-    found: set[str] = set()
-    words = title.split()
-    for i, word in enumerate(words):
-        bare = word.strip("\"'‘’“”()[],.:;!?")
-        if not bare:
-            continue
-        if any(ch.isdigit() for ch in bare) or (i > 0 and bare[0].isupper()):
-            found.update(tokens(bare))
-    return found
+# A pair whose shared words include no name or number both of them stress, and fewer than
+# GUARD_MIN_SHARED words in all, is one generic phrase ("one step closer", "defense")
+# apart from two events: its similarity counts GUARD_FACTOR as much.
+GUARD_MIN_SHARED = 3
+GUARD_FACTOR = 0.7
+# Article text: used when both items have at least TEXT_MIN_CHARS of it.
+TEXT_MIN_CHARS = 100
+TEXT_NAME_WEIGHT = 2.0  # names and numbers of the text against its other words
+TEXT_WORDS = 400  # words of text read: the top of an article says what happened
+TEXT_SCALE = 0.8
 
 
 def features(item: NewsItem, *, ignore: frozenset[str] = frozenset()) -> dict[str, float]:
-    """Weighted bag of content words for one item."""
+    """Weighted bag of content words for one item (headline and lead)."""
     bag: defaultdict[str, float] = defaultdict(float)
-    entities = _entities(item.title)
+    names = _headline_names(item.title)
     for tok in tokens(item.title):
-        bag[tok] += TITLE_WEIGHT * (ENTITY_WEIGHT if tok in entities else 1.0)
+        bag[tok] += TITLE_WEIGHT * (ENTITY_WEIGHT if tok in names else 1.0)
     for tok in tokens(item.lead):
         bag[tok] += 1.0
     for tok in ignore:
@@ -129,15 +80,35 @@ def features(item: NewsItem, *, ignore: frozenset[str] = frozenset()) -> dict[st
     return bag
 
 
+def text_features(item: NewsItem, *, ignore: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Weighted bag of the headline, lead and the top of the article text."""
+    body = " ".join(item.text.split()[:TEXT_WORDS])
+    bag: defaultdict[str, float] = defaultdict(float)
+    whole = f"{item.title}. {item.lead}. {body}"
+    names = entities(whole)
+    for tok in tokens(whole):
+        bag[tok] += TEXT_NAME_WEIGHT if tok in names else 1.0
+    for tok in ignore:
+        bag.pop(tok, None)
+    return bag
+
+
+def _headline_names(title: str) -> set[str]:
+    """Names and numbers of a headline; every word of a Title Case one (capitals say nothing)."""
+    return set(tokens(title)) if is_title_case(title) else entities(title)
+
+
+def _stressed(item: NewsItem) -> set[str]:
+    return _headline_names(item.title) | entities(item.lead) | entities(item.text[:2000])
+
+
 def topic_words(topic: str) -> frozenset[str]:
     return frozenset(tokens(topic))
 
 
-def similarity_matrix(items: Sequence[NewsItem], *, topic: str = "") -> np.ndarray:
-    """Cosine similarity of TF-IDF vectors, zero for items more than MAX_GAP apart."""
-    n = len(items)
-    ignore = topic_words(topic)
-    bags = [features(item, ignore=ignore) for item in items]
+def _cosines(bags: Sequence[dict[str, float]]) -> np.ndarray:
+    """Cosine similarity of TF-IDF vectors; idf within the round."""
+    n = len(bags)
     vocab: dict[str, int] = {}
     df: Counter[str] = Counter()
     for bag in bags:
@@ -154,20 +125,44 @@ def similarity_matrix(items: Sequence[NewsItem], *, topic: str = "") -> np.ndarr
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     matrix /= norms
-    sim = matrix @ matrix.T
+    return np.asarray(matrix @ matrix.T)
+
+
+def similarity_matrix(items: Sequence[NewsItem], *, topic: str = "") -> np.ndarray:
+    """Pairwise story similarity in [0, 1]; zero for items more than MAX_GAP apart."""
+    n = len(items)
+    ignore = topic_words(topic)
+    bags = [features(item, ignore=ignore) for item in items]
+    sim = _cosines(bags)
+    stressed = [_stressed(item) - ignore for item in items]
+    for i in range(n):
+        for j in range(i):
+            if sim[i, j] <= 0:
+                continue
+            shared = bags[i].keys() & bags[j].keys()
+            if len(shared) < GUARD_MIN_SHARED and not shared & stressed[i] & stressed[j]:
+                sim[i, j] = sim[j, i] = sim[i, j] * GUARD_FACTOR
+    with_text = [i for i, item in enumerate(items) if len(item.text) >= TEXT_MIN_CHARS]
+    if len(with_text) >= 2:
+        body = _cosines([text_features(items[i], ignore=ignore) for i in with_text])
+        idx = np.array(with_text)
+        sim[np.ix_(idx, idx)] = TEXT_SCALE * body
+        np.fill_diagonal(sim, 1.0)
     times = np.array([item.published.timestamp() for item in items])
     sim[np.abs(times[:, None] - times[None, :]) > MAX_GAP.total_seconds()] = 0.0
     return sim
 
 
 def cluster(
-    items: Sequence[NewsItem], *, topic: str = "", threshold: float = THRESHOLD
+    items: Sequence[NewsItem], *, topic: str = "", threshold: float | None = None
 ) -> list[list[NewsItem]]:
     """Partition `items` into stories (each a list, in input order; stories by first member)."""
     n = len(items)
     if n == 0:
         return []
     sim = similarity_matrix(items, topic=topic)
+    if threshold is None:
+        threshold = SMALL_ROUND_THRESHOLD if n <= SMALL_ROUND else THRESHOLD
     groups = average_link(sim, threshold)
     return [[items[i] for i in group] for group in groups]
 

@@ -22,6 +22,9 @@ class NewsItem:
     lead: str = ""  # plain-text summary from the feed, "" when it only repeats the title
     source_kind: str = "feed"  # "google-news", "bing-news", "gdelt", "feed", "search-feed"
     language: str | None = None
+    # Article text when the bot has it (a feed's full content, or a page it has read): the
+    # names and numbers in it tell two events apart better than a headline does.
+    text: str = ""
 
     @property
     def is_token_link(self) -> bool:

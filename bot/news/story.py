@@ -12,7 +12,7 @@ from bot.news.cluster import MAX_GAP, features, tokens, topic_words
 from bot.news.item import NewsItem, outlet_identities
 
 SIGNATURE_SIZE = 12  # content words kept to recognise the story on a later day
-MERGE_MIN_SHARED = 5  # signature words two stories share to be one (see merge_related)
+MERGE_MIN_SHARED = 4  # signature words two stories share to be one (see merge_related)
 SUBSTANTIAL_LEAD = 80  # characters; shorter leads are a teaser line or a bare byline
 
 
@@ -75,9 +75,10 @@ def merge_related(stories: Sequence[Story], *, topic: str = "") -> list[Story]:
 
     Clustering compares items; whole stories carry more words. On the captured Bears Ears
     feed, AP's "2 national monuments in Utah" copies and local outlets' "Bears Ears and
-    Grand Staircase-Escalante" reports share no headline word but 5–7 signature words
-    (trump, shrink, utah, national, order…); different stories on the fake and captured
-    feeds share at most 3. Stories more than MAX_GAP apart are never joined.
+    Grand Staircase-Escalante" reports share no headline word but 4–7 signature words
+    (trump, shrink, utah, national…); different stories on the fake and captured feeds share
+    at most 3 (`bench/clustering.py` measures the whole path). Stories more than MAX_GAP
+    apart are never joined.
     """
     parent = list(range(len(stories)))
 
@@ -91,7 +92,10 @@ def merge_related(stories: Sequence[Story], *, topic: str = "") -> list[Story]:
         for j in range(i):
             b = stories[j]
             near = a.first_seen - b.latest <= MAX_GAP and b.first_seen - a.latest <= MAX_GAP
-            if near and len(a.signature & b.signature) >= MERGE_MIN_SHARED:
+            # Two one-item stories' signatures are two headlines' words: single reports of
+            # drone attacks on two cities the same night share five of them.
+            covered = len(a.items) > 1 or len(b.items) > 1
+            if near and covered and len(a.signature & b.signature) >= MERGE_MIN_SHARED:
                 parent[root(i)] = root(j)
     groups: dict[int, list[NewsItem]] = {}
     for i, story in enumerate(stories):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.news.cluster import tokens
 from bot.news.feed import parse_feed
 from bot.news.item import NewsItem
 from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
+from bot.news.words import tokens
 
 
 @dataclass
