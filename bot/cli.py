@@ -19,8 +19,11 @@ from bot import __version__
 from bot.article import Article, Summary
 from bot.config import Settings
 from bot.errors import InputError, InvalidURL, NewsbotError, UnreadableInput
+from bot.redaction import Redactor, install
 
 log = logging.getLogger("newsbot")
+# Every line the CLI writes about a failure goes through this (set up with the logging).
+_redact = Redactor()
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
@@ -329,7 +332,7 @@ def _emit_jsonl(rec: dict[str, Any]) -> None:
 
 def _fail(exc: NewsbotError, *, multi: bool, raw: str) -> None:
     prefix = f"{raw}: " if multi and raw not in str(exc) else ""
-    sys.stderr.write(f"newsbot: error: {prefix}{exc}\n")
+    sys.stderr.write(_redact(f"newsbot: error: {prefix}{exc}") + "\n")
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -377,9 +380,17 @@ def _configure_logging(settings: Settings, verbose: bool) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request with its full URL at INFO — bot tokens live in Telegram URLs.
+    # httpx logs every request with its full URL at INFO; quiet, though the redaction
+    # below would mask the token in them anyway.
     for noisy in ("httpx", "httpx2", "httpcore", "openai", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    global _redact
+    _redact = install(
+        secret.get_secret_value()
+        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret,
+                       settings.openai_api_key)
+        if secret is not None
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return asyncio.run(handler(args, settings))
     except NewsbotError as exc:
-        sys.stderr.write(f"newsbot: error: {exc}\n")
+        # `bare_message`: the message is the whole diagnosis (Telegram refusing the token).
+        label = "" if getattr(exc, "bare_message", False) else "error: "
+        sys.stderr.write(_redact(f"newsbot: {label}{exc}") + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("newsbot: interrupted\n")
@@ -414,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # last line of defence: one line, never a traceback
         log.debug("unexpected error", exc_info=True)
-        sys.stderr.write(f"newsbot: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(_redact(f"newsbot: internal error: {type(exc).__name__}: {exc}") + "\n")
         return 1
 
 

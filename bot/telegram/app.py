@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,6 +29,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.cache import SummaryCache
 from bot.config import Settings
@@ -66,6 +68,46 @@ Clock = Callable[[], datetime]
 
 class ConfigError(InputError):
     """The bot cannot start with these settings (the CLI prints the message)."""
+
+
+class TelegramRefused(ConfigError):
+    """Telegram (or whatever answers at TELEGRAM_API_URL) refused the bot at start.
+
+    The CLI prints the message as is, after "newsbot: "; it names the setting to fix and
+    never the token (PTB's own message quotes the token).
+    """
+
+    bare_message = True
+
+
+class StatusRequest(HTTPXRequest):
+    """PTB's HTTPX request that remembers the status of the last refused answer.
+
+    PTB maps both 401 (a token Telegram doesn't know) and 404 (a malformed token, or a
+    TELEGRAM_API_URL that is not a Bot API) to one `InvalidToken`; the status is what tells
+    the operator which setting to fix.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refused_status: int | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code in (401, 404):
+            self.refused_status = code
+        return code, payload
+
+
+def refusal(settings: Settings, status: int | None) -> TelegramRefused:
+    """What to tell the operator when getMe was refused with `status`."""
+    if status == 404:
+        api = settings.telegram_api_url.rstrip("/")
+        return TelegramRefused(
+            f"no Telegram Bot API at TELEGRAM_API_URL ({api}): getMe answered HTTP 404 "
+            "(check TELEGRAM_API_URL, and that TELEGRAM_BOT_TOKEN looks like 123456:ABC…)"
+        )
+    return TelegramRefused(f"Telegram rejected TELEGRAM_BOT_TOKEN (HTTP {status or 401})")
 
 
 def build_application(
@@ -161,7 +203,7 @@ def build_application(
         # spent there), and Telegram's 30 msg/s never needs more than a few sockets.
         # Measured against the fake Bot API: 8 connections with 4 digest sends in flight
         # gave 488 msg/s at 1.8 ms CPU each; 16 and 16 gave 350 msg/s at 2.8 ms.
-        .connection_pool_size(8)
+        .request(StatusRequest(connection_pool_size=8))
         .rate_limiter(rate_limiter or FloodLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -195,26 +237,41 @@ def run_bot(
     listen: str = "0.0.0.0",  # noqa: S104 - a webhook server listens where it is told
     port: int = 8443,
 ) -> None:
-    """Run until SIGTERM/SIGINT: long polling, or a webhook server when `webhook_url` is set."""
+    """Run until SIGTERM/SIGINT: long polling, or a webhook server when `webhook_url` is set.
+
+    A token Telegram refuses at start raises `TelegramRefused`, whose message names the
+    setting to fix (never the token).
+    """
     app = build_application(settings)
-    if webhook_url is None:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return
+    try:
+        if webhook_url is None:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            return
+        from bot.telegram import webhook
+
+        asyncio.run(webhook.serve(
+            app, webhook_url=webhook_url, path=urlsplit(webhook_url).path, listen=listen,
+            port=port, secret=webhook_secret(settings), allowed_updates=ALLOWED_UPDATES,
+        ))
+    except InvalidToken:
+        request = app.bot.request
+        status = request.refused_status if isinstance(request, StatusRequest) else None
+        raise refusal(settings, status) from None
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or a random one when it is unset or empty.
+
+    An empty value (`TELEGRAM_WEBHOOK_SECRET=` as copied from .env.example) must not mean
+    "no secret": anyone could post updates. setWebhook registers the secret on every start,
+    so a fresh one per process works.
+    """
     secret = settings.telegram_webhook_secret
-    if secret is None:
-        # setWebhook registers it on every start, so a fresh one per process works.
-        token = secrets.token_urlsafe(32)
+    value = secret.get_secret_value().strip() if secret is not None else ""
+    if not value:
         log.warning("TELEGRAM_WEBHOOK_SECRET is not set; using a random one for this process")
-    else:
-        token = secret.get_secret_value()
-    app.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=urlsplit(webhook_url).path.lstrip("/"),
-        webhook_url=webhook_url,
-        secret_token=token,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+        return secrets.token_urlsafe(32)
+    return value
 
 
 def _default_pipeline(settings: Settings, cache: SummaryCache) -> Pipeline:

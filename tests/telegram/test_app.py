@@ -66,7 +66,7 @@ def test_webhook_checks_the_secret_on_every_request(botapi: FakeBotAPI, newsbot_
     url = f"http://127.0.0.1:{port}/telegram/hook"
     proc = newsbot_run("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port),
                        TELEGRAM_WEBHOOK_SECRET="s3cret-token")
-    hook = botapi.wait_for_sync(lambda: botapi.webhook, timeout=20)
+    hook = botapi.wait_for_sync(lambda: botapi.webhook, timeout=60)
     assert hook == {"url": url, "secret_token": "s3cret-token"}
     start = {"message": {"message_id": 0, "date": 0, "text": "/start",
                          "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
