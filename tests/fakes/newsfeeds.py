@@ -177,7 +177,10 @@ def google_news_rss(query: str, reports: Sequence[Report], *, now: datetime = NO
             f'<guid isPermaLink="false">{google_token(r)}</guid>'
             f"<pubDate>{format_datetime(r.published(now), usegmt=True)}</pubDate>"
             f"<description>{escape(desc)}</description>"
-            f'<source url="https://www.{r.domain}">{escape(r.outlet)}</source></item>'
+            # The outlet's site, where its articles are: a served report's own host, so
+            # one outlet is one domain whichever engine listed it (as with real feeds).
+            f'<source url="{escape(r.base or f"https://www.{r.domain}")}">'
+            f"{escape(r.outlet)}</source></item>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0" '

@@ -7,9 +7,12 @@ empty database get one of their own. Unreachable server: skip locally, fail unde
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -18,7 +21,15 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.config import Settings
+from bot.digests import ChatDigest, Digests
+from bot.errors import RecipientGone
+from bot.pipeline import Pipeline
 from bot.store import Store
+from tests.fakes.newsfeeds import FED, NORTH_KOREA
+from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.site import FakeSite
 
 # Read at import time: the autouse clean_env fixture strips NEWSBOT_* before each test.
 PG_URL = os.environ.get(
@@ -115,3 +126,77 @@ def other_store(store: Store, database_url: str) -> Iterator[Store]:
     opened = Store.open(database_url)
     yield opened
     opened.close()
+
+
+# --- digest rounds over the store ------------------------------------------------------
+
+
+@pytest.fixture
+def eight() -> datetime:
+    """Today's 08:00 UTC, the default digest slot (read per test, not at import)."""
+    return datetime.combine(datetime.now(UTC).date(), time(8, 0), tzinfo=UTC)
+
+
+@pytest.fixture
+def world(site: FakeSite, eight: datetime) -> NewsWorld:
+    # Subscriptions start now, so the first digest slot is tomorrow 08:00; the news is
+    # from just before it.
+    return serve_news_world(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED},
+                            now=eight + timedelta(days=1, minutes=-30))
+
+
+class Outbox:
+    """A `send` that records digests and can refuse some chats."""
+
+    def __init__(self, *, gone: Collection[int] = (), failing: Collection[int] = ()) -> None:
+        self.sent: list[ChatDigest] = []
+        self.gone = set(gone)
+        self.failing = set(failing)
+
+    async def __call__(self, digest: ChatDigest) -> None:
+        await asyncio.sleep(0)
+        assert digest.chat_id is not None
+        if digest.chat_id in self.gone:
+            raise RecipientGone("Forbidden: bot was blocked by the user")
+        if digest.chat_id in self.failing:
+            raise ConnectionError("Bot API unreachable")
+        self.sent.append(digest)
+
+    def per_chat(self) -> Counter[int | None]:
+        return Counter(d.chat_id for d in self.sent)
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
+
+
+def settings_for(world: NewsWorld, llm: FakeOpenAI | None = None) -> Settings:
+    extra: dict[str, object] = (
+        {"summarizer": "llm", "openai_base_url": llm.base_url} if llm else {}
+    )
+    return Settings(
+        news_search_feeds=world.templates, fetch_allow_private_hosts=world.allow_hosts,
+        fetch_timeout=5, **extra,  # type: ignore[arg-type]
+    )
+
+
+MakeDigests = Callable[..., Digests]
+
+
+@pytest.fixture
+async def make_digests(world: NewsWorld, eight: datetime) -> AsyncIterator[MakeDigests]:
+    """`make_digests(store, at=...)`: a Digests over the news world, its clock stopped."""
+    made: list[Pipeline] = []
+
+    def make(store: Store, *, llm: FakeOpenAI | None = None, at: datetime | None = None,
+             world: NewsWorld = world) -> Digests:
+        settings = settings_for(world, llm)
+        pipeline = Pipeline.build(settings)
+        made.append(pipeline)
+        stopped = at or eight
+        return Digests(settings, pipeline=pipeline, store=store, clock=lambda: stopped)
+
+    yield make
+    for pipeline in made:
+        await pipeline.aclose()
