@@ -6,6 +6,11 @@ A round (the scheduler's tick, `/digest`, or `newsbot digest`) goes
               ─► pick what this chat hasn't seen ─► summaries (shared, cached by URL)
               ─► send ─► mark sent + remember the stories      (or mark failed: retried)
 
+"Never twice": a digest of several messages keeps its rendered parts and how many went out
+(a `Plan`, saved with the delivery), so a retry resumes at the first unsent part; recording
+"sent" is retried, and a digest sent but not yet recorded is never offered again by this
+process.
+
 Feeds and clustering are memoised per topic for `ROUND_TTL`, and points per canonical URL,
 so a round makes one fetch per feed and one summary per distinct story however many chats
 follow it. The delivery row is claimed in the database before anything is sent, so two
@@ -22,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from bot.config import Settings
 from bot.errors import NewsbotError, RecipientGone
@@ -88,6 +94,80 @@ class ChatDigest:
 
 
 Send = Callable[[ChatDigest], Awaitable[None]]
+T = TypeVar("T")
+
+# Pauses before retrying a write that must not be lost (recording a sent digest, or how far
+# a multi-part digest got); what still fails is kept in memory and retried next round.
+RECORD_RETRY_DELAYS = (0.2, 1.0, 3.0)
+PENDING_TTL = timedelta(hours=12)  # a /digest left half-sent is resumed within this time
+
+
+@runtime_checkable
+class PartSender(Protocol):
+    """A sender that renders a digest into messages and sends them one at a time.
+
+    `render` must give JSON-able parts (they are saved to resume a digest later).
+    """
+
+    def render(self, digest: ChatDigest) -> list[dict[str, Any]]: ...
+
+    async def send_part(self, chat_id: int, part: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class Plan:
+    """A digest as rendered for sending, and how many of its parts have gone out."""
+
+    parts: list[dict[str, Any]]
+    stories: list[StoredStory]
+    sent: int = 0
+    created_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.sent >= len(self.parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parts": self.parts,
+            "sent": self.sent,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "stories": [
+                {"story_key": s.story_key, "urls": list(s.urls), "outlet_count": s.outlet_count,
+                 "outlet_keys": list(s.outlet_keys), "signature": list(s.signature)}
+                for s in self.stories
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        created = data.get("created_at")
+        return cls(
+            parts=list(data["parts"]),
+            sent=int(data.get("sent") or 0),
+            created_at=datetime.fromisoformat(created) if created else None,
+            stories=[
+                StoredStory(
+                    story_key=s["story_key"], urls=tuple(s["urls"]),
+                    outlet_count=int(s["outlet_count"]),
+                    outlet_keys=tuple(s.get("outlet_keys") or ()),
+                    signature=tuple(s.get("signature") or ()),
+                )
+                for s in data.get("stories") or []
+            ],
+        )
+
+
+async def retried(what: str, call: Callable[[], T]) -> T:
+    """Run a blocking store call in a thread, retrying after `RECORD_RETRY_DELAYS`."""
+    for delay in RECORD_RETRY_DELAYS:
+        try:
+            return await asyncio.to_thread(call)
+        except Exception as exc:
+            log.warning("%s failed (%s: %s); retrying in %.1f s",
+                        what, type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+    return await asyncio.to_thread(call)
 
 
 @dataclass
@@ -126,6 +206,9 @@ class Digests:
         self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
         self.concurrency = concurrency
         self.worker = worker_id()
+        # Sent, but "sent" could not be recorded yet: retried first thing every round, and
+        # never claimed or sent again meanwhile.
+        self.unrecorded: dict[tuple[int, date], list[StoredStory]] = {}
 
     # --- one topic ------------------------------------------------------------------
 
@@ -247,8 +330,8 @@ class Digests:
     # --- delivery -------------------------------------------------------------------
 
     async def _deliver(
-        self, claim: tuple[int, date], inputs: ChatInputs | None, send: Send,
-        report: RoundReport, now: datetime, recorder: _Recorder,
+        self, claim: tuple[int, date], inputs: ChatInputs | None, plan: dict[str, Any] | None,
+        send: Send | PartSender, report: RoundReport, now: datetime, recorder: _Recorder,
     ) -> None:
         """Build, send and record one claimed digest; a failure is retried by a later tick."""
         store = self._require_store()
@@ -256,8 +339,7 @@ class Digests:
         try:
             if inputs is None:  # forgotten (/forget) between the claim and now
                 raise LookupError("the chat is gone from the store")
-            digest = await self._build(inputs, local_date=local_date, now=now)
-            await send(digest)
+            stories = await self._send_claimed(claim, inputs, plan, send, now)
         except RecipientGone as exc:
             report.gone += 1
             log.info("chat %s is gone (%s): marked inactive", chat_id, exc)
@@ -277,7 +359,93 @@ class Digests:
             )
             return
         report.sent += 1
-        await recorder.put((chat_id, local_date, _to_store(digest)))
+        await recorder.put((chat_id, local_date, stories))
+
+    async def _send_claimed(
+        self, claim: tuple[int, date], inputs: ChatInputs, saved: dict[str, Any] | None,
+        send: Send | PartSender, now: datetime,
+    ) -> list[StoredStory]:
+        """Send a claimed digest, or what is left of it; return the stories it showed."""
+        store = self._require_store()
+        chat_id, local_date = claim
+
+        async def save(plan: Plan) -> None:
+            await retried(
+                f"saving digest progress for chat {chat_id}",
+                lambda: store.save_delivery_plan(
+                    chat_id, local_date, plan.to_json(), worker=self.worker
+                ),
+            )
+
+        if saved is not None and isinstance(send, PartSender):
+            plan = Plan.from_json(saved)
+            log.info("resuming the digest for chat %s at part %d of %d",
+                     chat_id, plan.sent + 1, len(plan.parts))
+            await self._send_plan(chat_id, plan, send, save)
+            return plan.stories
+        digest = await self._build(inputs, local_date=local_date, now=now)
+        if not isinstance(send, PartSender):
+            await send(digest)
+            return _to_store(digest)
+        plan = Plan(send.render(digest), _to_store(digest), created_at=now)
+        await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
+        return plan.stories
+
+    async def _send_plan(
+        self, chat_id: int, plan: Plan, send: PartSender,
+        save: Callable[[Plan], Awaitable[None]] | None,
+    ) -> None:
+        """Send the parts not sent yet, saving progress after each (when `save` is given).
+
+        The plan is saved before the first part goes out, so a failure after it leaves a
+        record of what the chat already has; a failed save is logged and sending goes on
+        (the digest is then at worst partly repeated on a retry, never lost).
+        """
+        if save is not None and plan.sent == 0:
+            await self._try(save, plan)
+        while not plan.done:
+            await send.send_part(chat_id, plan.parts[plan.sent])
+            plan.sent += 1
+            if save is not None and not plan.done:
+                await self._try(save, plan)
+
+    @staticmethod
+    async def _try(save: Callable[[Plan], Awaitable[None]], plan: Plan) -> None:
+        try:
+            await save(plan)
+        except Exception as exc:
+            log.error("digest progress could not be saved: %s: %s", type(exc).__name__, exc)
+
+    async def send_on_demand(
+        self, chat_id: int, send: PartSender, *, now: datetime | None = None
+    ) -> Plan:
+        """`/digest`: this chat's digest now — or the rest of one whose parts failed before.
+
+        A digest of several parts saves its plan with the chat; if part 2 fails, the next
+        `/digest` sends from part 2 on instead of starting over. Returns what was sent.
+        """
+        store = self._require_store()
+        now = now or self.clock()
+        saved = await asyncio.to_thread(store.pending_digest, chat_id)
+        plan = Plan.from_json(saved) if saved else None
+        if plan is not None and (plan.created_at is None or now - plan.created_at > PENDING_TTL):
+            plan = None  # too old to finish: today's digest replaces it
+
+        async def save(p: Plan) -> None:
+            await retried(f"saving /digest progress for chat {chat_id}",
+                          lambda: store.save_pending_digest(chat_id, p.to_json()))
+
+        if plan is None:
+            digest = await self.chat_digest(chat_id, now=now)
+            plan = Plan(send.render(digest), _to_store(digest), created_at=now)
+        else:
+            log.info("resuming /digest for chat %s at part %d of %d",
+                     chat_id, plan.sent + 1, len(plan.parts))
+        await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
+        # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
+        await retried(f"recording /digest for chat {chat_id}",
+                      lambda: store.finish_on_demand(chat_id, plan.stories, now))
+        return plan
 
     async def run_round(self, send: Send, *, now: datetime | None = None) -> RoundReport:
         """Deliver every digest that is due now.
@@ -288,14 +456,18 @@ class Digests:
         """
         store = self._require_store()
         now = now or self.clock()
+        await self._record_leftovers(now)
         await asyncio.to_thread(store.release_dead_claims, is_dead_local_worker, now=now)
-        due = await asyncio.to_thread(store.due_chats, now)
+        due = [
+            d for d in await asyncio.to_thread(store.due_chats, now)
+            if (d.chat_id, d.local_date) not in self.unrecorded
+        ]
         report = RoundReport(due=len(due))
         if not due:
             return report
-        queue: asyncio.Queue[tuple[tuple[int, date], ChatInputs | None] | None] = (
-            asyncio.Queue(maxsize=CLAIM_BATCH)
-        )
+        queue: asyncio.Queue[
+            tuple[tuple[int, date], ChatInputs | None, dict[str, Any] | None] | None
+        ] = asyncio.Queue(maxsize=CLAIM_BATCH)
 
         async def claimer() -> None:
             try:
@@ -309,17 +481,18 @@ class Digests:
                     inputs = await asyncio.to_thread(
                         store.digest_inputs, [c for c, _ in won], sent_since=now - SENT_MEMORY
                     )
+                    plans = await asyncio.to_thread(store.delivery_plans, won)
                     for claim in won:
-                        await queue.put((claim, inputs.get(claim[0])))
+                        await queue.put((claim, inputs.get(claim[0]), plans.get(claim)))
             finally:
                 for _ in range(self.concurrency):
                     await queue.put(None)
 
-        recorder = _Recorder(store, worker=self.worker, now=now)
+        recorder = _Recorder(store, worker=self.worker, now=now, leftovers=self.unrecorded)
 
         async def worker() -> None:
             while (item := await queue.get()) is not None:
-                await self._deliver(item[0], item[1], send, report, now, recorder)
+                await self._deliver(item[0], item[1], item[2], send, report, now, recorder)
 
         async def workers() -> None:
             try:
@@ -334,6 +507,23 @@ class Digests:
             report.due, report.sent, report.failed, report.gone, report.skipped,
         )
         return report
+
+    async def _record_leftovers(self, now: datetime) -> None:
+        """Record digests sent in an earlier round whose "sent" could not be written then."""
+        if not self.unrecorded:
+            return
+        batch = [(chat, day, stories) for (chat, day), stories in self.unrecorded.items()]
+        try:
+            await asyncio.to_thread(
+                self._require_store().finish_deliveries, batch, worker=self.worker, now=now
+            )
+        except Exception as exc:
+            log.error("%d sent digest(s) still not recorded: %s: %s",
+                      len(batch), type(exc).__name__, exc)
+            return
+        for chat, day, _ in batch:
+            self.unrecorded.pop((chat, day), None)
+        log.info("recorded %d digest(s) sent in an earlier round", len(batch))
 
     def _forget_old_round(self) -> None:
         cutoff = time.monotonic() - ROUND_TTL
@@ -356,13 +546,17 @@ class _Recorder:
     window a crash has to make it go out twice.
     """
 
-    def __init__(self, store: Store, *, worker: str, now: datetime) -> None:
+    def __init__(
+        self, store: Store, *, worker: str, now: datetime,
+        leftovers: dict[tuple[int, date], list[StoredStory]],
+    ) -> None:
         self._store = store
         self._worker = worker
         self._now = now
         self._pending: list[Finished] = []
         self._wake = asyncio.Event()
         self._closed = False
+        self._leftovers = leftovers
 
     async def put(self, item: Finished) -> None:
         self._pending.append(item)
@@ -378,14 +572,26 @@ class _Recorder:
             self._wake.clear()
             batch, self._pending = self._pending, []
             if batch:
-                try:
-                    await asyncio.to_thread(
-                        self._store.finish_deliveries, batch, worker=self._worker, now=self._now
-                    )
-                except Exception:
-                    log.exception("%d sent digest(s) could not be recorded", len(batch))
+                await self._record(batch)
             if self._closed and not self._pending:
                 return
+
+    async def _record(self, batch: list[Finished]) -> None:
+        """Record a batch, retrying; what still fails is kept for the next round.
+
+        Swallowing the error (as this once did) let the claim go stale after 30 minutes,
+        and the digest went out again.
+        """
+        try:
+            await retried(
+                f"recording {len(batch)} sent digest(s)",
+                lambda: self._store.finish_deliveries(batch, worker=self._worker, now=self._now),
+            )
+        except Exception:
+            log.exception("%d sent digest(s) could not be recorded; kept to record next round",
+                          len(batch))
+            for chat_id, local_date, stories in batch:
+                self._leftovers[(chat_id, local_date)] = list(stories)
 
 
 def _to_store(digest: ChatDigest) -> list[StoredStory]:

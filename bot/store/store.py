@@ -671,6 +671,74 @@ class Store:
             log.warning("released %d digest claim(s) held by dead workers", released)
         return released
 
+    # --- digests of several parts: what went out, to resume -----------------------------
+
+    def delivery_plans(
+        self, claims: Collection[tuple[int, date]]
+    ) -> dict[tuple[int, date], dict[str, Any]]:
+        """The saved plans (bot.digests.Plan as JSON) of these deliveries, where there is one."""
+        wanted = set(claims)
+        if not wanted:
+            return {}
+        with self._read() as session:
+            rows = session.execute(
+                select(col(DeliveryRow.chat_id), col(DeliveryRow.local_date), col(DeliveryRow.plan))
+                .where(
+                    col(DeliveryRow.chat_id).in_({chat for chat, _ in wanted}),
+                    col(DeliveryRow.plan).is_not(None),
+                )
+            ).all()
+        return {
+            (chat, day): plan for chat, day, plan in rows if (chat, day) in wanted and plan
+        }
+
+    def save_delivery_plan(
+        self, chat_id: int, local_date: date, plan: dict[str, Any], *, worker: str
+    ) -> bool:
+        """Keep a claimed digest's parts and progress; False if the claim is no longer ours."""
+        with self._write() as session:
+            result = _dml(
+                session,
+                update(DeliveryRow)
+                .where(
+                    col(DeliveryRow.chat_id) == chat_id,
+                    col(DeliveryRow.local_date) == local_date,
+                    col(DeliveryRow.status) == "claimed",
+                    col(DeliveryRow.claimed_by) == worker,
+                )
+                .values(plan=plan),
+            )
+            return _rowcount(result) == 1
+
+    def pending_digest(self, chat_id: int) -> dict[str, Any] | None:
+        """The plan of a `/digest` whose later parts have not gone out yet, if any."""
+        with self._read() as session:
+            return session.scalar(
+                select(col(ChatRow.pending_digest)).where(col(ChatRow.chat_id) == chat_id)
+            )
+
+    def save_pending_digest(self, chat_id: int, plan: dict[str, Any] | None) -> None:
+        with self._write() as session:
+            _dml(
+                session,
+                update(ChatRow)
+                .where(col(ChatRow.chat_id) == chat_id)
+                .values(pending_digest=plan),
+            )
+
+    def finish_on_demand(
+        self, chat_id: int, stories: Iterable[SentStory], sent_at: datetime
+    ) -> None:
+        """A `/digest` went out whole: remember its stories and drop its plan, atomically."""
+        with self._write() as session:
+            self._record_sent_in(session, chat_id, stories, sent_at)
+            _dml(
+                session,
+                update(ChatRow)
+                .where(col(ChatRow.chat_id) == chat_id)
+                .values(pending_digest=None),
+            )
+
     def get_delivery(self, chat_id: int, local_date: date) -> Delivery | None:
         with self._read() as session:
             row = session.scalars(

@@ -45,15 +45,29 @@ class DigestSender:
     async def __call__(self, digest: ChatDigest) -> None:
         if digest.chat_id is None:
             raise ValueError("a digest without a chat can't be sent")
+        for part in self.render(digest):
+            await self.send_part(digest.chat_id, part)
+
+    def render(self, digest: ChatDigest) -> list[dict[str, Any]]:
+        """The digest as messages: HTML text, and the link to preview (first part only).
+
+        Plain JSON, because a digest of several parts is saved as rendered: a retry after
+        a failed part sends the rest of *this* digest, not a rebuilt one.
+        """
         preview = first_story_url(digest)
-        for n, part in enumerate(render_digest(digest)):
-            options: dict[str, Any] = {}
-            if n == 0 and preview:
-                # Only the first story gets a preview; the Defaults disable it elsewhere.
-                options["link_preview_options"] = LinkPreviewOptions(
-                    url=preview, prefer_small_media=True
-                )
-            await self._send(digest.chat_id, part, options)
+        return [
+            {"text": text, "preview": preview if n == 0 else None}
+            for n, text in enumerate(render_digest(digest))
+        ]
+
+    async def send_part(self, chat_id: int, part: dict[str, Any]) -> None:
+        options: dict[str, Any] = {}
+        if part.get("preview"):
+            # Only the first story gets a preview; the Defaults disable it elsewhere.
+            options["link_preview_options"] = LinkPreviewOptions(
+                url=part["preview"], prefer_small_media=True
+            )
+        await self._send(chat_id, part["text"], options)
 
     async def _send(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
         async with self._in_flight:
@@ -101,7 +115,7 @@ class DigestRounds:
     from sending the same digests.
     """
 
-    def __init__(self, digests: Digests, send: Send) -> None:
+    def __init__(self, digests: Digests, send: Send | DigestSender) -> None:
         self._digests = digests
         self._send = send
         self._lock = asyncio.Lock()

@@ -247,8 +247,9 @@ async def digest_now(update: Update, context: BotContext) -> None:
     async with lock:
         try:
             async with typing_action(chat):
-                digest = await services.digests.chat_digest(chat.id)
-            await services.sender(digest)
+                # Sends (resuming a digest whose later parts failed last time) and records
+                # what it showed, so nothing is repeated by the next /digest or tomorrow.
+                sent = await services.digests.send_on_demand(chat.id, services.sender)
         except RecipientGone as exc:
             log.warning("chat %s is unreachable (%s); marking it inactive", chat.id, exc)
             await services.chats.set_active(chat.id, False)
@@ -257,10 +258,8 @@ async def digest_now(update: Update, context: BotContext) -> None:
             log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
             await message.reply_text(messages.DIGEST_FAILED)
             return
-        # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
-        await services.digests.remember_sent(digest)
-    log.info("digest for chat %s on request: %d stories in %d topics", chat.id,
-             digest.story_count, len(digest.topics))
+    log.info("digest for chat %s on request: %d stories in %d part(s)", chat.id,
+             len(sent.stories), len(sent.parts))
 
 
 # --- /forget ---------------------------------------------------------------------------------
