@@ -20,29 +20,37 @@ processes sharing a database never send one digest twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from bot.article import Article
 from bot.config import Settings
 from bot.errors import NewsbotError, RecipientGone
 from bot.news import FeedSource, FeedStates, NewsItem, Source, TopicDigest, topic_sources
 from bot.news.digest import (
     MAX_LOOKBACK,
+    CitedPoint,
     SentStory,
     TopicStories,
     collect_topic_stories,
     select_for_chat,
 )
-from bot.pipeline import Pipeline
+from bot.news.item import outlet_identities
+from bot.news.story import Story
+from bot.pipeline import Pipeline, read_article
+from bot.schedule import zone
 from bot.store import ChatInputs, Store
 from bot.store import SentStory as StoredStory
 from bot.store.types import utcnow
+from bot.summarize.multisource import MultiSourceSummarizer, SourceArticle
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,13 @@ ROUND_TTL = 15 * 60.0  # seconds a topic's stories are reused by later chats of 
 CLAIM_BATCH = 200  # digests claimed (and read) per transaction
 SENT_MEMORY = timedelta(days=3)  # how far back "already sent" stories are looked up
 DEFAULT_LANG = "en"
+# A story is read from up to STORY_SOURCES outlets' articles; when some can't be read, up
+# to STORY_CANDIDATES are tried. Articles and story points are kept ARTICLE_TTL seconds
+# (bounded), so every chat and every round of the day shares one fetch per article.
+STORY_SOURCES = 3
+STORY_CANDIDATES = 5
+ARTICLE_TTL = 12 * 3600.0
+ARTICLE_MEMO = 2048
 
 
 def worker_id() -> str:
@@ -87,6 +102,10 @@ class ChatDigest:
     local_date: date | None
     language: str
     topics: tuple[TopicDigest, ...]
+    # The chat's local dates of this digest and of the one before it (None: never sent),
+    # so a quiet topic says "since yesterday" only when that is true.
+    today: date | None = None
+    previous: date | None = None
 
     @property
     def story_count(self) -> int:
@@ -204,6 +223,11 @@ class Digests:
         self._feed_states = FeedStates()
         self._stories: dict[tuple[str, str, str], tuple[float, asyncio.Task[TopicStories]]] = {}
         self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
+        self._articles: _Memo[str, Article | None] = _Memo(ARTICLE_MEMO, ARTICLE_TTL)
+        self._story_points: _Memo[tuple[tuple[str, ...], str], list[CitedPoint]] = _Memo(
+            ARTICLE_MEMO, ARTICLE_TTL
+        )
+        self.multisource = _multisource(settings, pipeline)
         self.concurrency = concurrency
         self.worker = worker_id()
         # Sent, but "sent" could not be recorded yet: retried first thing every round, and
@@ -229,14 +253,95 @@ class Digests:
             task = hit[1]
             if not (task.done() and task.exception() is not None):
                 return await asyncio.shield(task)
-        task = asyncio.ensure_future(
-            collect_topic_stories(
-                topic, sources=self.sources_for(topic, kind), since=now - MAX_LOOKBACK,
-                now=now, lang=lang,
-            )
-        )
+        task = asyncio.ensure_future(self._collect(topic, kind=kind, lang=lang, now=now))
         self._stories[key] = (time.monotonic(), task)
         return await asyncio.shield(task)
+
+    async def _collect(self, topic: str, *, kind: str, lang: str, now: datetime) -> TopicStories:
+        collected = await collect_topic_stories(
+            topic, sources=self.sources_for(topic, kind), since=now - MAX_LOOKBACK,
+            now=now, lang=lang,
+        )
+        if kind == "feed":  # the feed names itself; its URL is no title for a reader
+            title = self._feed_states.get(topic).title
+            if title:
+                collected = dataclasses.replace(collected, title=title)
+        return collected
+
+    async def summarize_story(self, story: Story, lang: str) -> list[CitedPoint]:
+        """Points for a story from up to three of its outlets, each point citing its outlets.
+
+        Shared by every chat (memoised by the articles read and the language); points made
+        while the model was down are kept for this round only.
+        """
+        items = readable_items(story)
+        if not items:
+            return []  # Google News tokens only: headline and lead
+        key = (tuple(item.canonical for item in items[:STORY_CANDIDATES]), lang)
+        return await self._story_points.get_or_start(
+            key, lambda: self._story_points_of(key, items, lang)
+        )
+
+    async def _story_points_of(
+        self, key: tuple[tuple[str, ...], str], items: list[NewsItem], lang: str
+    ) -> list[CitedPoint]:
+        read: list[tuple[NewsItem, Article]] = []
+        for start in range(0, len(items), STORY_SOURCES):
+            wave = items[start : start + STORY_SOURCES - len(read)]
+            articles = await asyncio.gather(*(self.article(item) for item in wave))
+            read.extend((i, a) for i, a in zip(wave, articles, strict=True) if a is not None)
+            if len(read) >= STORY_SOURCES or start + STORY_SOURCES >= len(items):
+                break
+        if not read:
+            return []
+        if len(read) == 1:
+            # One readable outlet: its article's own summary (cached with the article).
+            item, article = read[0]
+            points, stand_in = await self._summarize_article(item, article, lang)
+            if stand_in:
+                self._story_points.keep_only(key, ROUND_TTL)
+            outlet = (_outlet(item),)
+            return [CitedPoint(p, outlet) for p in points]
+        sources = [SourceArticle(_outlet(item), article) for item, article in read]
+        summary = await self.multisource.summarize(sources, lang=lang)
+        if summary.fallback_reason is not None:
+            # Made while the model was down: a later round should ask the model again.
+            self._story_points.keep_only(key, ROUND_TTL)
+        return [
+            CitedPoint(p.text, tuple(sources[i].outlet for i in p.sources))
+            for p in summary.points
+        ]
+
+    async def article(self, item: NewsItem) -> Article | None:
+        """The article behind a feed item, fetched once for every chat (None: unreadable)."""
+        return await self._articles.get_or_start(item.canonical, lambda: self._read(item))
+
+    async def _read(self, item: NewsItem) -> Article | None:
+        for lang in ("", DEFAULT_LANG):  # a link someone summarized already has its article
+            hit = await self.pipeline.cache.get(item.canonical, lang)
+            if hit is not None:
+                return hit[0]
+        try:
+            return await read_article(self.pipeline.fetcher, item.url)
+        except NewsbotError as exc:
+            log.info("can't read %s for a digest: %s", item.url, exc)
+            return None
+
+    async def _summarize_article(
+        self, item: NewsItem, article: Article, lang: str
+    ) -> tuple[list[str], bool]:
+        """One article's points, and whether they are a stand-in for the model's."""
+        hit = await self.pipeline.cache.get(item.canonical, lang)
+        if hit is not None:
+            return list(hit[1].points), False
+        try:
+            summary = await self.pipeline.summarize_article(article, lang=lang)
+        except NewsbotError as exc:
+            log.info("no summary for %s: %s", item.url, exc)
+            return [], True
+        if summary.fallback_reason is None:
+            await self.pipeline.cache.put(item.canonical, lang, article, summary)
+        return list(summary.points), summary.fallback_reason is not None
 
     async def summarize_item(self, item: NewsItem, lang: str) -> list[str]:
         """Points for a story's best article; one model call per URL and language per round."""
@@ -274,7 +379,7 @@ class Digests:
             collected,
             since=since,
             max_stories=max_stories or self.settings.digest_max_stories,
-            summarize=lambda item: self.summarize_item(item, lang),
+            summarize_story=lambda story: self.summarize_story(story, lang),
             already_sent=already_sent,
         )
 
@@ -304,6 +409,7 @@ class Digests:
     ) -> ChatDigest:
         chat = inputs.chat
         lang = chat.language or DEFAULT_LANG
+        today, previous = _local_dates(chat.timezone, now, chat.last_digest_at, local_date)
         since = max(chat.last_digest_at or now - MAX_LOOKBACK, now - MAX_LOOKBACK)
         already = {key: _from_store(s) for key, s in inputs.sent.items()}
         topics = await asyncio.gather(
@@ -315,7 +421,7 @@ class Digests:
                 for sub in inputs.subscriptions
             )
         )
-        return ChatDigest(chat.chat_id, local_date, lang, tuple(topics))
+        return ChatDigest(chat.chat_id, local_date, lang, tuple(topics), today, previous)
 
     async def remember_sent(self, digest: ChatDigest, *, now: datetime | None = None) -> None:
         """Record what the chat has now seen, so tomorrow repeats none of it."""
@@ -602,6 +708,7 @@ def _to_store(digest: ChatDigest) -> list[StoredStory]:
             outlet_count=s.outlet_count,
             outlet_keys=tuple(sorted(s.outlet_keys)),
             signature=tuple(sorted(s.signature)),
+            points=s.points,
         )
         for topic in digest.topics
         for s in topic.stories
@@ -616,5 +723,79 @@ def _from_store(s: StoredStory) -> SentStory:
         signature=frozenset(s.signature),
         sent_at=s.sent_at,
         outlet_count=s.outlet_count,
+        points=tuple(s.points),
     )
+
+
+def readable_items(story: Story) -> list[NewsItem]:
+    """The story's articles worth reading: one per outlet, publisher URLs only, the best
+    first, then the outlets with a real lead, in order of report."""
+    seen: set[str] = set()
+    out: list[NewsItem] = []
+    rest = sorted(story.items, key=lambda it: (len(it.lead) < 80, it.published, it.canonical))
+    for item in (story.best, *rest):
+        keys = outlet_identities(item)
+        if item.is_token_link or keys & seen:
+            continue
+        seen |= keys
+        out.append(item)
+    return out[:STORY_CANDIDATES]
+
+
+def _outlet(item: NewsItem) -> str:
+    return item.outlet or item.outlet_domain
+
+
+def _multisource(settings: Settings, pipeline: Pipeline) -> MultiSourceSummarizer:
+    """The story summarizer: the pipeline's model when it has one, else extractive."""
+    llm = getattr(pipeline.summarizer, "llm", None)
+    if llm is not None and callable(getattr(llm, "complete", None)):
+        return MultiSourceSummarizer(llm, max_input_tokens=settings.llm_max_input_tokens)
+    return MultiSourceSummarizer()
+
+
+def _local_dates(
+    timezone: str, now: datetime, last: datetime | None, local_date: date | None
+) -> tuple[date, date | None]:
+    try:
+        tz = zone(timezone)
+    except (ValueError, KeyError):
+        tz = zone("UTC")
+    today = local_date or now.astimezone(tz).date()
+    return today, (last.astimezone(tz).date() if last is not None else None)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Memo(Generic[K, V]):
+    """Single-flight results by key, for `ttl` seconds, at most `size` of them (oldest go).
+
+    A failed task is forgotten at once, so the next caller tries again.
+    """
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[K, tuple[float, asyncio.Task[V]]] = OrderedDict()  # deadline
+
+    async def get_or_start(self, key: K, start: Callable[[], Awaitable[V]]) -> V:
+        hit = self._items.get(key)
+        now = time.monotonic()
+        if hit is not None and now < hit[0]:
+            task = hit[1]
+            if not (task.done() and (task.cancelled() or task.exception() is not None)):
+                return await asyncio.shield(task)
+        task = asyncio.ensure_future(start())
+        self._items[key] = (now + self.ttl, task)
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return await asyncio.shield(task)
+
+    def keep_only(self, key: K, seconds: float) -> None:
+        """Shorten `key`'s life to `seconds` from now (a result worth redoing later)."""
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items[key] = (min(hit[0], time.monotonic() + seconds), hit[1])
 

@@ -21,6 +21,7 @@ from bot.news.dedupe import dedupe, within
 from bot.news.item import NewsItem, outlet_identities
 from bot.news.source import Source
 from bot.news.story import Story, make_story, merge_related, rank
+from bot.summarize.multisource import MIN_NOVELTY, fact_terms, novelty
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,18 @@ Summarize = Callable[[NewsItem], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
+class CitedPoint:
+    """A point and the outlets whose articles state it."""
+
+    text: str
+    outlets: tuple[str, ...]
+
+
+# Points for a whole story, read from several of its outlets (see bot.summarize.multisource).
+SummarizeStory = Callable[[Story], Awaitable[Sequence[CitedPoint]]]
+
+
+@dataclass(frozen=True, slots=True)
 class SentStory:
     """What the store remembers about a story it delivered to a chat."""
 
@@ -50,6 +63,7 @@ class SentStory:
     signature: frozenset[str] = frozenset()
     sent_at: datetime | None = None
     outlet_count: int = 0
+    points: tuple[str, ...] = ()  # as sent: an update says which of today's are new
 
     @property
     def outlets_known(self) -> int:
@@ -70,12 +84,18 @@ class DigestStory:
     outlet_keys: frozenset[str]
     signature: frozenset[str]
     latest: datetime
+    # Parallel to `points`: the outlets whose articles state each one.
+    point_sources: tuple[tuple[str, ...], ...] = ()
+    # For an update: outlets not in the version the chat was sent, and which of `points`
+    # (0-based) it had not seen.
+    new_outlets: tuple[str, ...] = ()
+    new_points: tuple[int, ...] = ()
 
     def as_sent(self, sent_at: datetime | None = None) -> SentStory:
         """The record to store once this story is delivered (the outlets seen so far)."""
         return SentStory(
             self.story_key, self.member_urls, self.outlet_keys, self.signature, sent_at,
-            self.outlet_count,
+            self.outlet_count, self.points,
         )
 
 
@@ -95,6 +115,12 @@ class TopicDigest:
     since: datetime | None = None
     built_at: datetime | None = None
     skipped_already_sent: int = 0
+    title: str = ""  # a feed's own title; search topics are named by `topic`
+
+    @property
+    def name(self) -> str:
+        """What the reader calls this topic: the feed's title, else the words they typed."""
+        return self.title or self.topic
 
     @property
     def nothing_new(self) -> bool:
@@ -112,6 +138,7 @@ class _Choice:
     key: str = ""
     prior_outlets: frozenset[str] = field(default_factory=frozenset)
     prior_count: int = 0
+    prior_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +156,7 @@ class TopicStories:
     items_seen: int
     since: datetime
     built_at: datetime
+    title: str = ""  # a subscribed feed's own title, when it has one
 
 
 async def collect_topic_stories(
@@ -156,10 +184,15 @@ async def select_for_chat(
     *,
     since: datetime | None = None,
     max_stories: int = 5,
-    summarize: Summarize,
+    summarize: Summarize | None = None,
+    summarize_story: SummarizeStory | None = None,
     already_sent: Mapping[str, SentStory] | None = None,
 ) -> TopicDigest:
-    """Pick this chat's stories: newer than its `since`, not sent before unless updated."""
+    """Pick this chat's stories: newer than its `since`, not sent before unless updated.
+
+    Points come from `summarize_story` (several outlets, each point cited) or, without it,
+    from `summarize` of the story's best article alone (every point cited to its outlet).
+    """
     since = max(since or collected.since, collected.since)
     chosen: list[_Choice] = []
     skipped = 0
@@ -173,9 +206,12 @@ async def select_for_chat(
             skipped += 1
         else:
             chosen.append(choice)
-    points = await asyncio.gather(*(_points(c.story.best, summarize) for c in chosen))
+    points = await asyncio.gather(
+        *(_points(c.story, summarize, summarize_story) for c in chosen)
+    )
     return TopicDigest(
         topic=collected.topic,
+        title=collected.title,
         stories=tuple(_digest_story(c, p) for c, p in zip(chosen, points, strict=True)),
         errors=collected.errors,
         sources_asked=collected.sources_asked,
@@ -193,7 +229,8 @@ async def build_topic_digest(
     since: datetime,
     now: datetime,
     max_stories: int = 5,
-    summarize: Summarize,
+    summarize: Summarize | None = None,
+    summarize_story: SummarizeStory | None = None,
     already_sent: Mapping[str, SentStory] | None = None,
     lang: str = "en",
 ) -> TopicDigest:
@@ -202,7 +239,8 @@ async def build_topic_digest(
         topic, sources=sources, since=since, now=now, lang=lang
     )
     return await select_for_chat(
-        collected, max_stories=max_stories, summarize=summarize, already_sent=already_sent
+        collected, max_stories=max_stories, summarize=summarize,
+        summarize_story=summarize_story, already_sent=already_sent,
     )
 
 
@@ -259,21 +297,34 @@ def _against_sent(story: Story, already_sent: Mapping[str, SentStory]) -> _Choic
     if is_substantial_update(sent, story):
         # Keep the key the chat already knows, so tomorrow this still matches.
         return _Choice(story, is_update=True, key=sent.story_key,
-                       prior_outlets=sent.outlet_keys, prior_count=sent.outlets_known)
+                       prior_outlets=sent.outlet_keys, prior_count=sent.outlets_known,
+                       prior_points=sent.points)
     return None
 
 
-async def _points(item: NewsItem, summarize: Summarize) -> tuple[str, ...]:
+async def _points(
+    story: Story, summarize: Summarize | None, summarize_story: SummarizeStory | None
+) -> tuple[CitedPoint, ...]:
+    item = story.best
     try:
-        points = await summarize(item)
+        if summarize_story is not None:
+            cited = list(await summarize_story(story))
+        elif summarize is not None:
+            outlet = (item.outlet or item.outlet_domain,)
+            cited = [CitedPoint(p, outlet) for p in await summarize(item)]
+        else:
+            return ()
     except Exception as exc:  # an injected callback: any failure only costs the points
         log.warning("summarizing %s failed: %s: %s", item.url, type(exc).__name__, exc)
         return ()
-    return tuple(p.strip() for p in points if p and p.strip())[:MAX_POINTS]
+    return tuple(
+        CitedPoint(p.text.strip(), p.outlets) for p in cited if p.text and p.text.strip()
+    )[:MAX_POINTS]
 
 
-def _digest_story(choice: _Choice, points: tuple[str, ...]) -> DigestStory:
+def _digest_story(choice: _Choice, cited: tuple[CitedPoint, ...]) -> DigestStory:
     story = choice.story
+    points = tuple(p.text for p in cited)
     # One link per distinct outlet, the summarized article first.
     sources: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -297,4 +348,33 @@ def _digest_story(choice: _Choice, points: tuple[str, ...]) -> DigestStory:
         outlet_keys=story.outlet_keys | choice.prior_outlets,
         signature=story.signature,
         latest=story.latest,
+        point_sources=tuple(p.outlets for p in cited),
+        new_outlets=_new_outlets(story, choice) if choice.is_update else (),
+        new_points=_new_points(points, choice.prior_points) if choice.is_update else (),
     )
+
+
+def _new_outlets(story: Story, choice: _Choice) -> tuple[str, ...]:
+    """Names of the outlets covering the story that the chat's version did not have."""
+    names: list[str] = []
+    seen = set(choice.prior_outlets)
+    for item in reversed(story.items):  # oldest first: in order of report
+        keys = outlet_identities(item)
+        if not keys & seen:
+            names.append(item.outlet or item.outlet_domain)
+        seen |= keys
+    return tuple(names)
+
+
+def _new_points(points: tuple[str, ...], sent: tuple[str, ...]) -> tuple[int, ...]:
+    """Which of today's points (0-based) say something the version sent did not.
+
+    Unknown when nothing of the sent points was kept (an older store): then none is
+    claimed new rather than all.
+    """
+    if not sent:
+        return ()
+    covered: set[str] = set()
+    for point in sent:
+        covered |= fact_terms(point)
+    return tuple(i for i, p in enumerate(points) if novelty(fact_terms(p), covered) >= MIN_NOVELTY)

@@ -30,6 +30,13 @@ def parse_feed(
 
     Raises ValueError when `data` is not a feed at all.
     """
+    return parse_feed_titled(data, feed_url=feed_url, source_kind=source_kind)[1]
+
+
+def parse_feed_titled(
+    data: bytes | str, *, feed_url: str, source_kind: str = "feed"
+) -> tuple[str, list[NewsItem]]:
+    """The feed's own title (its channel's, "" when it has none) and its items."""
     parsed = feedparser.parse(data, response_headers={"content-location": feed_url})
     if not parsed.version and not parsed.entries:
         raise ValueError(f"not a readable feed: {parsed.get('bozo_exception')!r}")
@@ -45,7 +52,7 @@ def parse_feed(
             items.append(item)
     if skipped:
         log.debug("feed %s: skipped %d entries without link or date", feed_url, skipped)
-    return items
+    return channel_title, items
 
 
 def _item(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.news.feed import parse_feed
+from bot.news.feed import parse_feed_titled
 from bot.news.item import NewsItem
 from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
 from bot.news.words import tokens
@@ -18,6 +18,7 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     items: list[NewsItem] = field(default_factory=list)
+    title: str = ""  # the channel's own title: how a digest names the feed
 
 
 class FeedStates:
@@ -58,7 +59,7 @@ class FeedSource:
         )
         if not page.not_modified:
             try:
-                state.items = parse_feed(page.text, feed_url=page.final_url)
+                state.title, state.items = parse_feed_titled(page.text, feed_url=page.final_url)
             except ValueError as exc:
                 raise FeedError(f"{self.name}: {exc}") from exc
             state.etag, state.last_modified = page.etag, page.last_modified

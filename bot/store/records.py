@@ -53,6 +53,7 @@ class SentStory:
     sent_at: datetime | None = None  # filled in when read back
     outlet_keys: tuple[str, ...] = ()
     signature: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()  # as sent, so an update can say which points are new
 
 
 @dataclass(frozen=True, slots=True)

@@ -413,6 +413,7 @@ class Store:
                 "sent_at": sent_at,
                 "outlet_keys": sorted(story.outlet_keys),
                 "signature": sorted(story.signature),
+                "points": list(story.points),
             }
             for story in stories
         ]
@@ -426,7 +427,9 @@ class Store:
                 index_elements=["chat_id", "story_key"],
                 set_={
                     k: getattr(insert.excluded, k)
-                    for k in ("urls", "outlet_count", "sent_at", "outlet_keys", "signature")
+                    for k in (
+                        "urls", "outlet_count", "sent_at", "outlet_keys", "signature", "points"
+                    )
                 },
             ),
             rows,
@@ -851,6 +854,7 @@ def _sent_story(row: SentStoryRow) -> SentStory:
         sent_at=row.sent_at,
         outlet_keys=tuple(row.outlet_keys or ()),
         signature=tuple(row.signature or ()),
+        points=tuple(row.points or ()),
     )
 
 

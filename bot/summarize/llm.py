@@ -331,6 +331,15 @@ class LLMSummarizer:
 
             partials = list(await asyncio.gather(*(merge(g) for g in groups)))
 
+    async def complete(self, system: str, user: str, *, min_points: int = 1) -> list[str]:
+        """One logical call with prompts built elsewhere (multi-source digests): retries,
+        response-format fallback and reply validation as for an article; SummarizerError."""
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        return await self._complete(messages, min_points=min_points)
+
     # -- prompts -----------------------------------------------------------------------
     def _budget(self, empty: list[ChatCompletionMessageParam]) -> int:
         """Tokens left for data in messages that cost `empty` without it."""

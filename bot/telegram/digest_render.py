@@ -10,7 +10,7 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.digest_text import nothing_new_line
+from bot.digest_text import quiet_topic_line, since_words, update_line
 from bot.telegram import messages
 from bot.telegram.render import (
     BULLET,
@@ -31,6 +31,8 @@ MAX_SOURCES = 5
 MAX_POINT = 600  # characters; a model's point is a sentence or two, never a page
 MAX_LEAD = 400
 MAX_SOURCES_LINE = 1500  # HTML source; long Google News tokens make a few links already long
+MAX_CITED = 3  # outlets named after a point
+MAX_OUTLET = 40  # characters of one outlet's name after a point
 TOPIC_MARK = "🗞 "
 
 
@@ -41,8 +43,9 @@ def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[str]:
     never cut in half unless it alone is longer than a message.
     """
     blocks = [_title(digest.local_date)]
+    since = since_words(digest.previous, digest.today)
     for topic in digest.topics:
-        blocks.extend(_topic_blocks(topic))
+        blocks.extend(_topic_blocks(topic, since))
     fitted: list[str] = []
     for block in blocks:
         if text_len(block) <= limit:
@@ -67,24 +70,32 @@ def _title(local_date: date | None) -> str:
     return f"<b>{escape(title)}</b>"
 
 
-def _topic_blocks(topic: TopicDigest) -> list[str]:
-    header = f"\n{TOPIC_MARK}<b>{escape(_squash(topic.topic))}</b>"
+def _topic_blocks(topic: TopicDigest, since: str) -> list[str]:
+    name = _cut(_squash(topic.name), MAX_TITLE)
+    header = f"\n{TOPIC_MARK}<b>{escape(name)}</b>"
     if topic.nothing_new:
-        return [f"{header}\n{escape(nothing_new_line(_squash(topic.topic)))}"]
-    blocks = [_story(story) for story in topic.stories]
+        quiet = quiet_topic_line(topic, since=since, name=name)
+        return [f"{header}\n{escape(quiet)}"]
+    blocks = [_story(story, since) for story in topic.stories]
     blocks[0] = f"{header}\n{blocks[0]}"
     blocks[1:] = [f"\n{block}" for block in blocks[1:]]
     return blocks
 
 
-def _story(story: DigestStory) -> str:
+def _story(story: DigestStory, since: str) -> str:
     headline = _cut(_squash(story.headline) or messages.UNTITLED, MAX_TITLE)
     if story.is_update:
         headline = f"{messages.UPDATE_MARK} {headline}"
     lines = [f"<b>{escape(headline)}</b>"]
-    points = [_cut(_squash(p), MAX_POINT) for p in story.points[:MAX_POINTS] if p.strip()]
+    if story.is_update:
+        lines.append(f"<i>{escape(_cut(update_line(story, since=since), MAX_LEAD))}</i>")
+    points: list[str] = []
+    for i, point in enumerate(story.points[:MAX_POINTS]):
+        if point.strip():
+            outlets = story.point_sources[i] if i < len(story.point_sources) else ()
+            points.append(BULLET + escape(_cut(_squash(point), MAX_POINT)) + _cited(outlets))
     if points:
-        lines.extend(BULLET + escape(p) for p in points)
+        lines.extend(points)
     elif story.lead.strip():
         lines.append(f"<i>{escape(_cut(_squash(story.lead), MAX_LEAD))}</i>")
     lines.append(_sources(story))
@@ -100,6 +111,14 @@ def _sources(story: DigestStory) -> str:
             break
         links.append(link)
     return f"{line}: {', '.join(links)}" if links else line
+
+
+def _cited(outlets: tuple[str, ...]) -> str:
+    """" — Reuters, BBC News" (in italics) after a point: the outlets that state it."""
+    names = [_cut(_squash(o), MAX_OUTLET) for o in outlets[:MAX_CITED] if o.strip()]
+    if len(outlets) > MAX_CITED:
+        names.append(f"+{len(outlets) - MAX_CITED}")
+    return f" <i>— {escape(', '.join(names))}</i>" if names else ""
 
 
 def _clip(line: str, limit: int) -> str:

@@ -102,7 +102,8 @@ async def test_model_down_during_a_round_every_chat_gets_extractive_points(
     for chat in chats:
         assert digests_received(botapi, chat) == 1
         text = "\n".join(m.text or "" for m in botapi.sent_to(chat))
-        bullets = [ln[2:] for ln in text.splitlines() if ln.startswith("• ")]
+        # Each bullet ends with the outlets it came from: " — CNBC".
+        bullets = [ln[2:].rsplit(" — ", 1)[0] for ln in text.splitlines() if ln.startswith("• ")]
         assert bullets and all(b in leads or b.rstrip("…") in leads for b in bullets[:1])
 
 

@@ -63,7 +63,8 @@ async def test_subscribe_topics_and_digest_then_nothing_new(
     # The first story's article, which is also one of its source links.
     assert f'<a href="{html.escape(preview["url"])}">' in digest.raw.split("reported by 4")[1]
     # A second /digest repeats nothing, in one line per topic, without a preview.
-    assert "Nothing new on North Korea since yesterday" in again.text
+    # The previous digest was a moment ago, not yesterday: it says so.
+    assert "Nothing new on North Korea since your last digest" in again.text
     assert "reported by" not in again.text
     assert again.link_preview in (None, {"is_disabled": True})
 
