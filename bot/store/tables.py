@@ -134,7 +134,7 @@ class SentStoryRow(SQLModel, table=True):
     signature: list[str] = Field(
         sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
     )
-    # Added in 0003: the points the chat was shown.
+    # Added in 0004: the points the chat was shown.
     points: list[str] = Field(
         sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
     )

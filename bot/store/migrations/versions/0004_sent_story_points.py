@@ -3,8 +3,8 @@
 When a story comes back as an update, the digest says in one line what is new since the
 chat's last digest: new outlets (from `outlet_keys`) and the points not in the version sent.
 
-Revision ID: 0003_sent_story_points
-Revises: 0002_sent_story_outlets
+Revision ID: 0004_sent_story_points
+Revises: 0003_digest_part_progress
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_sent_story_points"
-down_revision: str | None = "0002_sent_story_outlets"
+revision: str = "0004_sent_story_points"
+down_revision: str | None = "0003_digest_part_progress"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
