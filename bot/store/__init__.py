@@ -19,7 +19,6 @@ from bot.store.records import (
     FeedState,
     SentStory,
     Subscription,
-    TopicSubscribers,
 )
 from bot.store.store import Store
 from bot.store.topic import TopicKind, normalize_topic
@@ -40,7 +39,6 @@ __all__ = [
     "Subscription",
     "TooManyTopics",
     "TopicKind",
-    "TopicSubscribers",
     "head_revision",
     "migrate",
     "normalize_topic",

@@ -34,16 +34,6 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicSubscribers:
-    """One distinct topic and the chats that follow it (digest fan-out)."""
-
-    kind: TopicKind
-    topic_key: str
-    topic: str  # the earliest subscriber's spelling
-    chat_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class SentStory:
     """A story a chat has already seen in a digest; `urls` are its members' canonical URLs."""
 

@@ -34,7 +34,6 @@ from bot.store.records import (
     FeedState,
     SentStory,
     Subscription,
-    TopicSubscribers,
 )
 from bot.store.tables import (
     ArticleRow,
@@ -288,33 +287,6 @@ class Store:
             )
             return [_subscription(row) for row in rows]
 
-    def subscriptions_by_topic(
-        self, *, chat_ids: Collection[int] | None = None, active_only: bool = True
-    ) -> list[TopicSubscribers]:
-        """Each distinct topic once, with the chats following it (to build each digest once)."""
-        query = select(SubscriptionRow).join(
-            ChatRow, col(ChatRow.chat_id) == col(SubscriptionRow.chat_id)
-        )
-        if active_only:
-            query = query.where(col(ChatRow.active).is_(True))
-        if chat_ids is not None:
-            query = query.where(col(SubscriptionRow.chat_id).in_(list(chat_ids)))
-        query = query.order_by(col(SubscriptionRow.created_at), col(SubscriptionRow.id))
-        grouped: dict[tuple[str, str], tuple[str, list[int]]] = {}
-        with self._read() as session:
-            for row in session.scalars(query):
-                _, chats = grouped.setdefault((row.kind, row.topic_key), (row.topic, []))
-                chats.append(row.chat_id)
-        return [
-            TopicSubscribers(
-                kind=cast(TopicKind, kind),
-                topic_key=key,
-                topic=topic,
-                chat_ids=tuple(sorted(chats)),
-            )
-            for (kind, key), (topic, chats) in grouped.items()
-        ]
-
     # --- articles and summaries (the shared link cache) -------------------------------
 
     def get_summary(
@@ -459,32 +431,6 @@ class Store:
             ),
         )
 
-    def claim_delivery(
-        self,
-        chat_id: int,
-        local_date: date,
-        *,
-        worker: str,
-        stale_after: timedelta | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        """Take the right to send this chat's digest for `local_date`; True for one caller.
-
-        The unique (chat, date) row is the lock: the first INSERT wins. A row left
-        `claimed` longer than `stale_after` ago (its worker died) or `failed` (and due a
-        retry) is taken over by a conditional UPDATE that, again, only one caller can win.
-        """
-        now = now or utcnow()
-        stale_after = self.stale_after if stale_after is None else stale_after
-        try:
-            with self._write() as session:
-                if session.get(ChatRow, chat_id) is None:
-                    return False  # forgotten meanwhile: nothing to send
-                return self._claim(session, chat_id, local_date, worker, now, stale_after)
-        except IntegrityError:
-            log.info("chat %s vanished while claiming its digest", chat_id)
-            return False
-
     def claim_deliveries(
         self,
         wanted: Sequence[tuple[int, date]],
@@ -492,11 +438,14 @@ class Store:
         worker: str,
         now: datetime | None = None,
     ) -> list[tuple[int, date]]:
-        """`claim_delivery` for many chats in one transaction; returns those won.
+        """Take the right to send these chats' digests; returns the (chat, date) pairs won.
 
-        A digest round claims its due chats in batches: one write transaction per batch
-        instead of one per chat is what lets a single SQLite file keep up with thousands
-        of chats a minute.
+        The unique (chat, date) row is the lock: the first INSERT wins. A row left
+        `claimed` longer than `stale_after` ago (its worker died) or `failed` (and due a
+        retry) is taken over by a conditional UPDATE that, again, only one caller can win.
+        A chat that is gone (forgotten) is not claimed. A digest round claims its due chats
+        in batches: one write transaction per batch instead of one per chat is what lets a
+        single SQLite file keep up with thousands of chats a minute.
         """
         now = now or utcnow()
         if not wanted:
@@ -613,19 +562,6 @@ class Store:
                 )
                 self._record_sent_in(session, chat_id, stories, now)
         return marked
-
-    def mark_sent(
-        self,
-        chat_id: int,
-        local_date: date,
-        *,
-        worker: str | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        """Record a delivered digest; False if the claim was not (or no longer) held."""
-        return self._finish(
-            chat_id, local_date, worker, status="sent", sent_at=now or utcnow(), error=None
-        )
 
     def mark_failed(
         self, chat_id: int, local_date: date, error: str, *, worker: str | None = None

@@ -77,11 +77,6 @@ def _linkable(link: str | None) -> str | None:
     return shorter if len(shorter) <= MAX_LINK else None
 
 
-def render_text(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
-    """Escape plain `text` for HTML mode, split at line breaks to fit."""
-    return pack_blocks([escape(line) for line in text.split("\n")], limit)
-
-
 def to_plain(message: str) -> str:
     """The visible text of one of our HTML messages (the fallback when markup is refused)."""
     return html.unescape(_TAG.sub("", message))

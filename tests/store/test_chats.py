@@ -103,29 +103,12 @@ def test_remove_subscription_reports_whether_it_existed(store: Store) -> None:
     assert store.list_subscriptions(1) == []
 
 
-def test_subscriptions_by_topic_fans_out_to_active_chats(store: Store) -> None:
-    store.add_subscription(3, "AI")
-    store.add_subscription(1, "ai ")
-    store.add_subscription(2, "Elections")
-    store.add_subscription(4, "ai")
-    store.set_active(4, False)
-    store.add_subscription(1, "https://example.org/feed.xml", "feed")
-
-    fanout = {(t.kind, t.topic_key): t for t in store.subscriptions_by_topic()}
-    assert fanout[("search", "ai")].chat_ids == (1, 3)
-    assert fanout[("search", "ai")].topic == "AI"  # first subscriber's spelling
-    assert fanout[("search", "elections")].chat_ids == (2,)
-    assert fanout[("feed", "https://example.org/feed.xml")].chat_ids == (1,)
-    only = store.subscriptions_by_topic(chat_ids=[2])
-    assert [(t.topic_key, t.chat_ids) for t in only] == [("elections", (2,))]
-
-
 def test_forget_chat_deletes_everything_about_it_but_shared_articles(store: Store) -> None:
     store.add_subscription(9, "space")
     store.add_subscription(10, "space")
     now = datetime(2025, 5, 1, tzinfo=UTC)
     store.record_sent_stories(9, [SentStory("s1", ("https://a.example/1",), 1)], now)
-    assert store.claim_delivery(9, date(2025, 5, 1), worker="w")
+    assert store.claim_deliveries([(9, date(2025, 5, 1))], worker="w") == [(9, date(2025, 5, 1))]
     article = Article("https://a.example/1", "https://a.example/1", "T", "body text")
     store.put_article_summary(article, Summary(["p"], "extractive"), "https://a.example/1", "en")
 

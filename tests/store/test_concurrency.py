@@ -29,7 +29,8 @@ def test_concurrent_writers_lose_nothing(database_url: str, store: Store) -> Non
                 # transaction fails at once with "database is locked" instead of waiting
                 # (measured: 181 of 400 such writes lost without BEGIN IMMEDIATE).
                 if i % 2:
-                    assert own.claim_delivery(n, date(2025, 1, 1) + timedelta(days=i), worker="t")
+                    day = date(2025, 1, 1) + timedelta(days=i)
+                    assert own.claim_deliveries([(n, day)], worker="t") == [(n, day)]
                 else:
                     own.add_subscription(n, f"topic {i}")
         except BaseException as exc:

@@ -15,6 +15,18 @@ DAY = date(2025, 5, 1)
 T0 = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 
 
+def claim(store: Store, chat_id: int, day: date, *, worker: str,
+          now: datetime | None = None) -> bool:
+    """What a round does for one chat: `claim_deliveries`, and whether this claim was won."""
+    return store.claim_deliveries([(chat_id, day)], worker=worker, now=now) == [(chat_id, day)]
+
+
+def finish(store: Store, chat_id: int, day: date, *, worker: str | None = None,
+           now: datetime | None = None) -> bool:
+    """What a round does once a digest is sent: `finish_deliveries`; True if still held."""
+    return store.finish_deliveries([(chat_id, day, [])], worker=worker, now=now) == 1
+
+
 def race(contenders: list[Callable[[], bool]]) -> list[bool]:
     """Start every contender at the same instant; return what each got."""
     barrier = threading.Barrier(len(contenders))
@@ -42,7 +54,7 @@ def test_claim_is_won_by_exactly_one_thread(store: Store) -> None:
     for day in range(10):
         local_date = DAY + timedelta(days=day)
         results = race(
-            [lambda w=w, d=local_date: store.claim_delivery(1, d, worker=f"w{w}") for w in range(6)]
+            [lambda w=w, d=local_date: claim(store, 1, d, worker=f"w{w}") for w in range(6)]
         )
         assert results.count(True) == 1, (local_date, results)
         delivery = store.get_delivery(1, local_date)
@@ -58,7 +70,7 @@ def test_claim_is_won_by_exactly_one_process(store: Store, other_store: Store) -
         local_date = DAY + timedelta(days=day)
         results = race(
             [
-                lambda s=s, i=i, d=local_date: s.claim_delivery(1, d, worker=f"p{i}")
+                lambda s=s, i=i, d=local_date: claim(s, 1, d, worker=f"p{i}")
                 for i, s in enumerate(stores * 3)
             ]
         )
@@ -67,10 +79,10 @@ def test_claim_is_won_by_exactly_one_process(store: Store, other_store: Store) -
 
 def test_sent_digest_is_never_claimed_again(store: Store) -> None:
     store.upsert_chat(1)
-    assert store.claim_delivery(1, DAY, worker="a", now=T0)
-    assert store.mark_sent(1, DAY, worker="a", now=T0 + timedelta(seconds=5))
+    assert claim(store, 1, DAY, worker="a", now=T0)
+    assert finish(store, 1, DAY, worker="a", now=T0 + timedelta(seconds=5))
     much_later = T0 + timedelta(days=3)
-    assert not store.claim_delivery(1, DAY, worker="b", now=much_later)
+    assert not claim(store, 1, DAY, worker="b", now=much_later)
     delivery = store.get_delivery(1, DAY)
     assert delivery is not None
     assert (delivery.status, delivery.sent_at, delivery.attempts) == (
@@ -84,25 +96,16 @@ def test_sent_digest_is_never_claimed_again(store: Store) -> None:
 
 def test_stale_claim_of_a_crashed_process_is_taken_over_once(store: Store) -> None:
     store.upsert_chat(1)
-    assert store.claim_delivery(1, DAY, worker="crashed", now=T0)
+    assert claim(store, 1, DAY, worker="crashed", now=T0)
     fresh = T0 + timedelta(minutes=10)
-    assert not store.claim_delivery(
-        1, DAY, worker="b", stale_after=timedelta(minutes=30), now=fresh
-    )
-    stale = T0 + timedelta(minutes=31)
-    results = race(
-        [
-            lambda w=w: store.claim_delivery(
-                1, DAY, worker=f"r{w}", stale_after=timedelta(minutes=30), now=stale
-            )
-            for w in range(4)
-        ]
-    )
+    assert not claim(store, 1, DAY, worker="b", now=fresh)
+    stale = T0 + store.stale_after + timedelta(minutes=1)
+    results = race([lambda w=w: claim(store, 1, DAY, worker=f"r{w}", now=stale) for w in range(4)])
     assert results.count(True) == 1
     winner = f"r{results.index(True)}"
     # The crashed worker coming back must not overwrite the new owner's outcome.
-    assert not store.mark_sent(1, DAY, worker="crashed")
-    assert store.mark_sent(1, DAY, worker=winner)
+    assert not finish(store, 1, DAY, worker="crashed")
+    assert finish(store, 1, DAY, worker=winner)
     delivery = store.get_delivery(1, DAY)
     assert delivery is not None
     assert (delivery.status, delivery.claimed_by, delivery.attempts) == ("sent", winner, 2)
@@ -113,31 +116,31 @@ def test_failed_send_is_retried_later_not_lost(store: Store, database_url: str) 
     store = Store.open(database_url, retry_failed_after=timedelta(minutes=5), max_attempts=3)
     try:
         store.upsert_chat(1)
-        assert store.claim_delivery(1, DAY, worker="a", now=T0)
+        assert claim(store, 1, DAY, worker="a", now=T0)
         assert store.mark_failed(1, DAY, "Telegram said 502 " + "x" * 5000, worker="a")
         failed = store.get_delivery(1, DAY)
         assert failed is not None and failed.status == "failed"
         assert failed.error is not None and failed.error.startswith("Telegram said 502")
         assert len(failed.error) == 2000
 
-        assert not store.claim_delivery(1, DAY, worker="b", now=T0 + timedelta(minutes=1))
-        assert store.claim_delivery(1, DAY, worker="b", now=T0 + timedelta(minutes=6))
+        assert not claim(store, 1, DAY, worker="b", now=T0 + timedelta(minutes=1))
+        assert claim(store, 1, DAY, worker="b", now=T0 + timedelta(minutes=6))
         retried = store.get_delivery(1, DAY)
         assert retried is not None
         assert (retried.status, retried.attempts, retried.error) == ("claimed", 2, None)
 
         store.mark_failed(1, DAY, "again", worker="b")
-        assert store.claim_delivery(1, DAY, worker="c", now=T0 + timedelta(minutes=12))
+        assert claim(store, 1, DAY, worker="c", now=T0 + timedelta(minutes=12))
         store.mark_failed(1, DAY, "and again", worker="c")
         # Three attempts used: give up rather than hammer a chat that can't receive.
-        assert not store.claim_delivery(1, DAY, worker="d", now=T0 + timedelta(hours=1))
+        assert not claim(store, 1, DAY, worker="d", now=T0 + timedelta(hours=1))
     finally:
         store.close()
 
 
 def test_claim_for_unknown_or_forgotten_chat_is_refused(store: Store) -> None:
-    assert not store.claim_delivery(404, DAY, worker="a")
-    assert not store.mark_sent(404, DAY)
+    assert not claim(store, 404, DAY, worker="a")
+    assert not finish(store, 404, DAY)
 
 
 # --- due chats ------------------------------------------------------------------------
@@ -174,13 +177,13 @@ def test_due_chat_stops_being_due_once_claimed_and_returns_if_stale(store: Store
     subscribe_at(store, datetime(2025, 1, 1, tzinfo=UTC), 1, "UTC", time(8))
     now = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
     assert [d.chat_id for d in store.due_chats(now)] == [1]
-    assert store.claim_delivery(1, date(2025, 1, 10), worker="a", now=now)
+    assert claim(store, 1, date(2025, 1, 10), worker="a", now=now)
     assert store.due_chats(now + timedelta(minutes=1)) == []
     # The claimer died: after stale_after (30 min) the digest is due again, once.
     later = now + timedelta(minutes=45)
     assert [d.local_date for d in store.due_chats(later)] == [date(2025, 1, 10)]
-    assert store.claim_delivery(1, date(2025, 1, 10), worker="b", now=later)
-    assert store.mark_sent(1, date(2025, 1, 10), worker="b", now=later)
+    assert claim(store, 1, date(2025, 1, 10), worker="b", now=later)
+    assert finish(store, 1, date(2025, 1, 10), worker="b", now=later)
     assert store.due_chats(later + timedelta(hours=1)) == []
 
 
@@ -196,7 +199,7 @@ def test_downtime_catch_up_once_under_12_hours(store: Store) -> None:
     subscribe_at(store, datetime(2025, 1, 1, tzinfo=UTC), 1, "UTC", time(8))
     back = datetime(2025, 1, 10, 19, 0, tzinfo=UTC)  # 11 h late
     assert [d.local_date for d in store.due_chats(back)] == [date(2025, 1, 10)]
-    assert store.claim_delivery(1, date(2025, 1, 10), worker="a", now=back)
-    store.mark_sent(1, date(2025, 1, 10), worker="a", now=back)
+    assert claim(store, 1, date(2025, 1, 10), worker="a", now=back)
+    finish(store, 1, date(2025, 1, 10), worker="a", now=back)
     assert store.due_chats(back + timedelta(minutes=1)) == []
     assert store.due_chats(datetime(2025, 1, 12, 20, 0, tzinfo=UTC)) == []  # 12 h late: skip

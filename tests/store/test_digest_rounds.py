@@ -166,7 +166,8 @@ async def test_claims_of_a_killed_process_are_released_on_restart(
     await asyncio.to_thread(store.add_subscription, 1, "Federal Reserve", "search")
     at = EIGHT + timedelta(days=1, minutes=1)
     dead = f"{socket.gethostname()}:{_dead_pid()}"
-    assert await asyncio.to_thread(store.claim_delivery, 1, at.date(), worker=dead, now=at)
+    assert await asyncio.to_thread(
+        store.claim_deliveries, [(1, at.date())], worker=dead, now=at) == [(1, at.date())]
     outbox = Outbox()
     report = await make_digests(store, at=at + timedelta(minutes=1)).run_round(outbox)
     assert report.sent == 1 and outbox.per_chat() == Counter({1: 1})
