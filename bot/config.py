@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     rate_limit_window: int = Field(default=600, ge=1, description="seconds")
     max_concurrent_jobs: int = Field(default=4, ge=1)
     max_links_per_message: int = Field(default=3, ge=1)
+    link_job_timeout: float = Field(default=120.0, gt=0, description="seconds per link job")
+    digest_on_demand_per_hour: int = Field(default=3, ge=1, description="/digest per chat")
 
     # --- store ------------------------------------------------------------------------
     newsbot_data_dir: Path = Path("./data")

@@ -143,7 +143,8 @@ def build_application(
         sender = DigestSender(app.bot)
         app.bot_data.services = Services(
             settings=settings,
-            jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs),
+            jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs,
+                          deadline=settings.link_job_timeout),
             user_limit=SlidingWindow(settings.rate_limit_links, settings.rate_limit_window),
             chats=StoreChatPrefs(store),
             store=store,
@@ -223,7 +224,7 @@ def build_application(
     app.add_handler(CallbackQueryHandler(topics.unsubscribe_button,
                                          pattern=f"^{topics.UNSUBSCRIBE_PREFIX}"))
     app.add_handler(CallbackQueryHandler(topics.forget_button,
-                                         pattern=f"^({topics.FORGET_YES}|{topics.FORGET_NO})$"))
+                                         pattern=f"^{topics.FORGET_PREFIX}"))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.links))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.telegram.admins import ChatAdmins
 from bot.telegram.chats import ChatPrefs
 from bot.telegram.jobs import LinkJobs
 from bot.telegram.ratelimit import SlidingWindow
@@ -33,9 +34,16 @@ class Services:
     rounds: DigestRounds
     clock: Callable[[], datetime]
     summarizer_name: str = "?"
-    refused: set[int] = field(default_factory=set)  # users told "not allowed" once already
+    # (user, chat) → the day they were last told "not allowed" (told once a day per chat).
+    refused: dict[tuple[int, int], date] = field(default_factory=dict)
     # Chats whose /digest is being built and sent, so a second one waits its turn.
     digest_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    # /digest on demand per chat and hour (DIGEST_ON_DEMAND_PER_HOUR); made from settings.
+    digest_limit: SlidingWindow = field(init=False)
+    admins: ChatAdmins = field(default_factory=ChatAdmins)
+
+    def __post_init__(self) -> None:
+        self.digest_limit = SlidingWindow(self.settings.digest_on_demand_per_hour, 3600)
 
 
 class BotData:

@@ -9,7 +9,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
-from telegram import Chat, ChatMember, Message, Update
+from telegram import Chat, ChatMember, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 _LANG_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 _TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5 s per chat action
+_REFUSED_CAP = 10_000  # (user, chat) refusals remembered; past this, earlier days are dropped
 
 
 # --- access --------------------------------------------------------------------------------
@@ -32,20 +33,39 @@ _TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5 s per cha
 async def gatekeeper(update: Update, context: BotContext) -> None:
     """Stop updates from users outside ALLOWED_USERS before any handler (or fetch) runs.
 
-    Each refused user is told once per process; after that they are ignored quietly, so a
-    stranger cannot make the bot spam them (or anyone) by sending more messages.
+    A refused user is told at most once a day per chat; after that they are ignored
+    quietly, so a stranger cannot make the bot spam them (or a group) by sending more
+    messages. Group chatter not addressed to the bot (no command, no link) is never
+    answered: a private bot added to a group must not talk back to every member.
     """
     services = context.services
     allowed = services.settings.allowed_users
     user = update.effective_user
     if not allowed or (user is not None and str(user.id) in allowed):
         return
-    message = update.message
-    if user is not None and message is not None and user.id not in services.refused:
-        services.refused.add(user.id)
-        log.info("refused user %s (not in ALLOWED_USERS)", user.id)
-        await message.reply_text(messages.NOT_ALLOWED)
+    message, chat = update.message, update.effective_chat
+    if (user is not None and message is not None and chat is not None
+            and _addressed_to_bot(message, chat, context.bot.username)):
+        today = services.clock().date()
+        if services.refused.get((user.id, chat.id)) != today:
+            if len(services.refused) >= _REFUSED_CAP:
+                services.refused = {k: d for k, d in services.refused.items() if d == today}
+            services.refused[(user.id, chat.id)] = today
+            log.info("refused user %s in chat %s (not in ALLOWED_USERS)", user.id, chat.id)
+            await message.reply_text(messages.NOT_ALLOWED)
     raise ApplicationHandlerStop
+
+
+def _addressed_to_bot(message: Message, chat: Chat, username: str) -> bool:
+    """A private message, or a group message with a command for this bot or a link."""
+    if chat.type == ChatType.PRIVATE:
+        return True
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            # A command is ASCII, so UTF-16 offsets are plain indexes here.
+            _, at, target = (message.text or "")[: entity.length].partition("@")
+            return not at or target.lower() == username.lower()
+    return bool(extract_links(message, limit=1).urls)
 
 
 async def remember_chat(update: Update, context: BotContext) -> None:
@@ -54,6 +74,23 @@ async def remember_chat(update: Update, context: BotContext) -> None:
     if chat is None or update.my_chat_member is not None:  # membership has its own handler
         return
     await context.services.chats.seen(chat.id, _user_language(update))
+
+
+async def require_admin(update: Update, context: BotContext) -> bool:
+    """True if who sent `update` may change its chat's settings; else say so in one line.
+
+    Private chats: always. Groups and supergroups: administrators only (see ChatAdmins).
+    """
+    if await context.services.admins.may_configure(update, context.bot):
+        return True
+    chat = update.effective_chat
+    log.info("chat %s: settings change by a non-admin refused", chat.id if chat else "?")
+    query = update.callback_query
+    if query is not None:
+        await query.answer(messages.ADMINS_ONLY)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(escape(messages.ADMINS_ONLY))
+    return False
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -74,13 +111,14 @@ async def help_command(update: Update, context: BotContext) -> None:
             rate_links=settings.rate_limit_links,
             rate_window=messages.duration(settings.rate_limit_window),
             max_topics=settings.max_topics_per_chat,
+            digests_per_hour=settings.digest_on_demand_per_hour,
         )
     )
 
 
 async def lang(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    if message is None or chat is None or not await require_admin(update, context):
         return
     chats = context.services.chats
     args = context.args or []
@@ -113,8 +151,7 @@ async def links(update: Update, context: BotContext) -> None:
         if chat.type == ChatType.PRIVATE:  # in groups, chatter without links is not for us
             await message.reply_text(escape(messages.NO_LINK))
         return
-    user = update.effective_user
-    who = user.id if user is not None else chat.id
+    who = requester(update)
     admitted: list[str] = []
     wait = 0.0
     for url in found.urls:
@@ -125,7 +162,7 @@ async def links(update: Update, context: BotContext) -> None:
     lang = await services.chats.language(chat.id) or _user_language(update)
     try:
         if admitted:
-            await _answer_links(message, chat, admitted, lang, context)
+            await _answer_links(message, chat, admitted, lang, context, who)
         if wait:
             await message.reply_text(escape(messages.rate_limited(wait)), do_quote=True)
         elif found.skipped:
@@ -137,7 +174,7 @@ async def links(update: Update, context: BotContext) -> None:
 
 
 async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang: str | None,
-                        context: BotContext) -> None:
+                        context: BotContext, who: int) -> None:
     async with typing_action(chat):
         # Status messages go out in link order, then the links are worked on together.
         statuses = [
@@ -145,7 +182,7 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
             for url in urls
         ]
         outcomes = await asyncio.gather(
-            *(_answer_link(message, status, url, lang, context)
+            *(_answer_link(message, status, url, lang, context, who)
               for status, url in zip(statuses, urls, strict=True)),
             return_exceptions=True,
         )
@@ -157,18 +194,28 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
 
 
 async def _answer_link(message: Message, status: Message, url: str, lang: str | None,
-                       context: BotContext) -> None:
+                       context: BotContext, who: int) -> None:
+    """Summarize one admitted link (its share of the budget is taken already).
+
+    Only work done is paid for: a link that fails, or is answered from the cache, gives
+    its share of the budget back.
+    """
     host = _host(url)
+    services = context.services
     try:
-        result = await context.services.jobs.summarize(url, lang=lang)
+        result = await services.jobs.summarize(url, lang=lang, user=who)
     except NewsbotError as exc:
+        services.user_limit.release(who)
         log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
         await _put(message, status, [escape(messages.failure(exc, host))])
         return
     except Exception:
+        services.user_limit.release(who)
         with contextlib.suppress(TelegramError):
             await _put(message, status, [escape(messages.GENERIC_FAILURE.format(host=host))])
         raise
+    if result.cached:
+        services.user_limit.release(who)
     summary = result.summary
     log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
              summary.summarizer, " (cached)" if result.cached else "",
@@ -269,6 +316,21 @@ def _describe(update: object) -> str:
         chat = update.effective_chat
         return f"update {update.update_id}" + (f" in chat {chat.id}" if chat else "")
     return repr(update)
+
+
+def requester(update: Update) -> int:
+    """Whom the work is done for, the key of the per-user budget and job queue.
+
+    Someone posting as a chat (an anonymous group admin, a linked channel) is that chat:
+    Telegram shows them all as the same placeholder user, who must not share one budget.
+    """
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat:
+        return message.sender_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    chat = update.effective_chat
+    return chat.id if chat is not None else 0
 
 
 def _user_language(update: Update) -> str | None:

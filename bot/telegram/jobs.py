@@ -1,11 +1,14 @@
-"""Link summarizing work for the bot: a global cap on concurrency, one job per URL at a time."""
+"""Link summarizing work for the bot: a global cap on concurrency, one job per URL at a time,
+one job per user at a time, and a deadline on each job."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Hashable
 from typing import TYPE_CHECKING, Protocol
 
-from bot.errors import InvalidURL
+from bot.errors import InvalidURL, NewsbotError
 from bot.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -20,41 +23,100 @@ class LinkSummarizer(Protocol):
     async def aclose(self) -> None: ...
 
 
+class JobTimeout(NewsbotError):
+    """A job ran past its deadline (LINK_JOB_TIMEOUT) and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the job took longer than {seconds:g} s and was stopped")
+        self.seconds = seconds
+
+
 class LinkJobs:
     """Run `summarize_url` with at most `max_concurrent` jobs fetching/summarizing at once.
 
     Requests for a canonical URL that is already being worked on wait for that job instead of
     taking a slot of their own, so ten users pasting the same breaking-news link cost one
     fetch and one model call (the pipeline's cache answers the ones that come later).
+
+    Each user has at most one job running; their other links queue behind it (in order),
+    so one user pasting huge articles holds one slot, never all of them, and everyone
+    else's links go on. Every job is stopped at `deadline` seconds.
     """
 
-    def __init__(self, pipeline: LinkSummarizer, *, max_concurrent: int) -> None:
+    def __init__(self, pipeline: LinkSummarizer, *, max_concurrent: int,
+                 deadline: float | None = None) -> None:
         self.pipeline = pipeline
+        self.deadline = deadline
         self._slots = asyncio.Semaphore(max_concurrent)
         self._inflight: dict[tuple[str, str], asyncio.Future[LinkResult]] = {}
+        # Per-user turns, with how many jobs hold or wait for each (to drop idle ones).
+        self._turns: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
-    async def summarize(self, url: str, *, lang: str | None = None) -> LinkResult:
+    async def summarize(self, url: str, *, lang: str | None = None,
+                        user: Hashable | None = None) -> LinkResult:
         key = (_key(url), lang or "")
         running = self._inflight.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        future: asyncio.Future[LinkResult] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        async with self._user_turn(user):
+            # While this user's earlier links ran, someone may have started this one.
+            running = self._inflight.get(key)
+            if running is not None:
+                return await asyncio.shield(running)
+            future: asyncio.Future[LinkResult] = asyncio.get_running_loop().create_future()
+            self._inflight[key] = future
+            try:
+                async with self._slots, self._deadline():
+                    result = await self.pipeline.summarize_url(url, lang=lang)
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
+            except BaseException as exc:
+                future.set_exception(exc)
+                future.exception()  # retrieved here: only the waiters re-raise it
+                raise
+            else:
+                future.set_result(result)
+                return result
+            finally:
+                del self._inflight[key]
+
+    @contextlib.asynccontextmanager
+    async def turn(self, user: Hashable | None) -> AsyncIterator[None]:
+        """Other work done for a user (a feed check) queues with their links, in a slot,
+        under the same deadline."""
+        async with self._user_turn(user), self._slots, self._deadline():
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _deadline(self) -> AsyncIterator[None]:
+        timeout = asyncio.timeout(self.deadline)
         try:
-            async with self._slots:
-                result = await self.pipeline.summarize_url(url, lang=lang)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here: only the waiters re-raise it
-            raise
-        else:
-            future.set_result(result)
-            return result
+            async with timeout:
+                yield
+        except TimeoutError as exc:
+            if not timeout.expired():  # a timeout of the work itself, not ours
+                raise
+            raise JobTimeout(self.deadline or 0) from exc
+
+    @contextlib.asynccontextmanager
+    async def _user_turn(self, user: Hashable | None) -> AsyncIterator[None]:
+        if user is None:
+            yield
+            return
+        lock, users = self._turns.get(user, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._turns[user] = (lock, users + 1)
+        try:
+            async with lock:  # asyncio.Lock is fair: the user's links run in order
+                yield
         finally:
-            del self._inflight[key]
+            lock, users = self._turns[user]
+            if users <= 1:
+                del self._turns[user]
+            else:
+                self._turns[user] = (lock, users - 1)
 
 
 def _key(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import errors
+from bot.telegram.jobs import JobTimeout
 
 WELCOME = (
     "Hi! Send me a link to a news article and I'll answer with its key points — "
@@ -32,7 +33,9 @@ HELP = (
     "/time HH:MM Area/City — when the digest comes, e.g. <code>/time 07:30 Europe/Kyiv</code>\n"
     "/digest — your digest now, with what is new since the last one\n"
     "/forget — delete everything I store about this chat\n\n"
-    "You can ask for {rate_links} summaries every {rate_window}."
+    "You can ask for {rate_links} summaries every {rate_window} (feed checks and /digest "
+    "count too; /digest at most {digests_per_hour} times an hour per chat). In groups, "
+    "only admins can change the settings."
 )
 
 NO_LINK = (
@@ -73,10 +76,26 @@ def reading(host: str) -> str:
 
 
 def rate_limited(seconds: float) -> str:
+    # One budget covers links, feed checks and /digest, so the answer names all three.
     return (
-        "You've reached the limit of summaries for now. "
+        "You've reached the limit of summaries, feed checks and digests for now. "
         f"Please try again in {duration(seconds)}."
     )
+
+
+def digest_too_often(limit: int, seconds: float) -> str:
+    return (
+        f"This chat can ask for {limit} digest{'s' if limit != 1 else ''} an hour. "
+        f"The next one can come in {duration(seconds)}; the daily digest still comes on time."
+    )
+
+
+JOB_TIMEOUT = "I stopped reading {host}: it was taking too long. Please try again later."
+
+# Groups: who may change a chat's settings, and confirmation buttons.
+ADMINS_ONLY = "Only this group's admins can change its settings."
+PROMPT_STALE = "This button doesn't work any more. Send the command again."
+NOT_YOUR_PROMPT = "Only the person who asked can answer this."
 
 
 def duration(seconds: float) -> str:
@@ -89,6 +108,8 @@ def duration(seconds: float) -> str:
 
 def failure(exc: errors.NewsbotError, host: str) -> str:
     """A friendly, specific answer for a link that could not be summarized."""
+    if isinstance(exc, JobTimeout):
+        return JOB_TIMEOUT.format(host=host)
     if isinstance(exc, errors.BlockedAddress):
         return f"I can't open {host}: it points to a private or local network address."
     if isinstance(exc, errors.InvalidURL):

@@ -34,6 +34,12 @@ class SlidingWindow:
         self._forget_idle(now)
         return 0.0
 
+    def release(self, key: Hashable) -> None:
+        """Take back the latest event of `key`: the work it paid for was not done."""
+        events = self._events.get(key)
+        if events:
+            events.pop()
+
     def _forget_idle(self, now: float) -> None:
         # Keep memory bounded by active users, without a sweep on every call.
         if len(self._events) < 1024:

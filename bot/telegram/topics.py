@@ -26,7 +26,7 @@ from bot.errors import (
 from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
 from bot.telegram import messages
 from bot.telegram.context import BotContext, Services
-from bot.telegram.handlers import typing_action
+from bot.telegram.handlers import requester, require_admin, typing_action
 from bot.telegram.render import escape
 from bot.urls import parse_http_url
 
@@ -40,6 +40,8 @@ MAX_TOPIC = 100
 MAX_BUTTON = 40  # characters of a topic shown on an /unsubscribe button
 
 UNSUBSCRIBE_PREFIX = "unsub:"
+FORGET_PREFIX = "forget:"
+# A /forget prompt's buttons carry who asked: "forget:yes:<requester id>".
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
 
@@ -51,7 +53,7 @@ _URL_START = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
 
 async def subscribe(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    if message is None or chat is None or not await require_admin(update, context):
         return
     services = context.services
     text = " ".join(context.args or [])
@@ -59,7 +61,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await message.reply_text(messages.SUBSCRIBE_USAGE)
         return
     if _URL_START.match(text) or text.lower().startswith("www."):
-        url = await _checked_feed(message, services, text)
+        url = await _checked_feed(message, chat.id, requester(update), services, text)
         if url is None:
             return
         topic, kind, template = url, "feed", messages.SUBSCRIBED_FEED
@@ -85,8 +87,14 @@ async def subscribe(update: Update, context: BotContext) -> None:
     await message.reply_text(template.format(topic=escape(topic), **_schedule(row, services)))
 
 
-async def _checked_feed(message: Message, services: Services, text: str) -> str | None:
-    """The feed's URL if it is an address that serves a feed; otherwise say why, and None."""
+async def _checked_feed(message: Message, chat_id: int, who: int, services: Services,
+                        text: str) -> str | None:
+    """The feed's URL if it is an address that serves a feed; otherwise say why, and None.
+
+    Everything that costs nothing comes first — the address, a duplicate, the topic cap —
+    so only a subscription that could be added fetches anything. The fetch is charged to
+    the user's budget (given back if it fails) and queues with their links.
+    """
     if text.lower().startswith("www."):
         text = "https://" + text
     try:
@@ -94,18 +102,38 @@ async def _checked_feed(message: Message, services: Services, text: str) -> str 
     except InvalidURL as exc:
         await message.reply_text(messages.BAD_FEED_URL.format(reason=escape(str(exc))))
         return None
-    # Loaded on first use, like the rest of the news and fetch machinery (see app.py).
+    # Loaded on first use, like the rest of the store, news and fetch machinery (see app.py).
     from bot.fetch import FEED_TYPES
     from bot.news.feed import parse_feed
+    from bot.store.topic import MAX_TOPIC_CHARS, normalize_topic
 
+    if len(url) > MAX_TOPIC_CHARS:  # the store's own limit: say so before fetching
+        await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        return None
+    store = services.store
+    subs = await asyncio.to_thread(store.list_subscriptions, chat_id)
+    key = normalize_topic(url, "feed")
+    if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
+        await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(url)))
+        return None
+    if len(subs) >= store.max_topics_per_chat:
+        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=store.max_topics_per_chat))
+        return None
+    wait = services.user_limit.acquire(who)
+    if wait:
+        await message.reply_text(escape(messages.rate_limited(wait)))
+        return None
     host = urlsplit(url).hostname or url
     try:
-        page = await services.digests.pipeline.fetcher.fetch(url, accept=FEED_TYPES)
-        parse_feed(page.text, feed_url=page.final_url)
+        async with services.jobs.turn(who):
+            page = await services.digests.pipeline.fetcher.fetch(url, accept=FEED_TYPES)
+            parse_feed(page.text, feed_url=page.final_url)
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
+        services.user_limit.release(who)
         await message.reply_text(messages.NOT_A_FEED.format(host=escape(host)))
         return None
     except NewsbotError as exc:
+        services.user_limit.release(who)
         await message.reply_text(escape(messages.failure(exc, host)))
         return None
     return url
@@ -136,7 +164,7 @@ async def topics(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    if message is None or chat is None or not await require_admin(update, context):
         return
     store = context.services.store
     text = " ".join(context.args or [])
@@ -156,6 +184,8 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     """A topic's button under /unsubscribe: remove it and edit the message to say so."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None or query.data is None:
+        return
+    if not await require_admin(update, context) or not await _own_button(update):
         return
     store = context.services.store
     token = query.data.removeprefix(UNSUBSCRIBE_PREFIX)
@@ -192,7 +222,7 @@ def _topic_keyboard(subs: list[Subscription]) -> InlineKeyboardMarkup:
 
 async def time_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    if message is None or chat is None or not await require_admin(update, context):
         return
     services = context.services
     store = services.store
@@ -241,6 +271,20 @@ async def digest_now(update: Update, context: BotContext) -> None:
     if not subs:
         await message.reply_text(messages.NO_TOPICS)
         return
+    # On demand, a digest is paid for twice: DIGEST_ON_DEMAND_PER_HOUR per chat (it fetches
+    # every topic and calls the model for each story), and one share of the budget of who
+    # asked. Scheduled digests are neither. A digest that fails gives both back.
+    who = requester(update)
+    wait = services.digest_limit.acquire(chat.id)
+    if wait:
+        await message.reply_text(escape(messages.digest_too_often(
+            services.settings.digest_on_demand_per_hour, wait)))
+        return
+    wait = services.user_limit.acquire(who)
+    if wait:
+        services.digest_limit.release(chat.id)
+        await message.reply_text(escape(messages.rate_limited(wait)))
+        return
     # One /digest at a time per chat: a second one waits for the first to be sent *and*
     # remembered, so it shows only what is new after it (usually "Nothing new…").
     lock = services.digest_locks.setdefault(chat.id, asyncio.Lock())
@@ -255,6 +299,8 @@ async def digest_now(update: Update, context: BotContext) -> None:
             await services.chats.set_active(chat.id, False)
             return
         except NewsbotError as exc:
+            services.digest_limit.release(chat.id)
+            services.user_limit.release(who)
             log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
             await message.reply_text(messages.DIGEST_FAILED)
             return
@@ -267,26 +313,64 @@ async def digest_now(update: Update, context: BotContext) -> None:
 
 async def forget(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    if message is None:
+    if message is None or not await require_admin(update, context):
         return
+    # The buttons name who asked: only they can answer (see forget_button).
+    asker = requester(update)
     keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(messages.FORGET_YES, callback_data=FORGET_YES),
-        InlineKeyboardButton(messages.FORGET_NO, callback_data=FORGET_NO),
+        InlineKeyboardButton(messages.FORGET_YES, callback_data=f"{FORGET_YES}:{asker}"),
+        InlineKeyboardButton(messages.FORGET_NO, callback_data=f"{FORGET_NO}:{asker}"),
     ]])
     await message.reply_text(escape(messages.FORGET_CONFIRM), reply_markup=keyboard)
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
+    """Yes or Cancel under a /forget prompt: only on that prompt, only from who asked.
+
+    Callback data is whatever the client sends, so "forget:yes" can be forged onto any of
+    the bot's messages; what Telegram reports as the message's keyboard cannot.
+    """
     query, chat = update.callback_query, update.effective_chat
-    if query is None or chat is None:
+    if query is None or chat is None or query.data is None:
+        return
+    if not await require_admin(update, context) or not await _own_button(update):
+        return
+    answer, _, asker = query.data.removeprefix(FORGET_PREFIX).partition(":")
+    if answer not in ("yes", "no") or not re.fullmatch(r"-?\d+", asker):
+        await query.answer(messages.PROMPT_STALE)
+        return
+    # A prompt asked by an anonymous admin (as the group) may be answered by any admin.
+    if int(asker) not in (query.from_user.id, chat.id):
+        log.info("chat %s: /forget prompt of %s answered by %s: refused", chat.id, asker,
+                 query.from_user.id)
+        await query.answer(messages.NOT_YOUR_PROMPT)
         return
     await query.answer()
-    if query.data != FORGET_YES:
+    if answer != "yes":
         await _edit_query(update, escape(messages.FORGET_CANCELLED), None)
         return
     await context.services.chats.forget(chat.id)
     log.info("chat %s asked to be forgotten: done", chat.id)
     await _edit_query(update, escape(messages.FORGOTTEN), None)
+
+
+async def _own_button(update: Update) -> bool:
+    """True if the pressed data is a button of the message it came from; else say so.
+
+    A forged press (data that the message never offered) and a press on a prompt that was
+    answered already (its keyboard is gone) both get "doesn't work any more".
+    """
+    query = update.callback_query
+    assert query is not None
+    shown = query.message
+    markup = shown.reply_markup if isinstance(shown, Message) else None
+    offered = {button.callback_data for row in (markup.inline_keyboard if markup else ())
+               for button in row}
+    if query.data in offered:
+        return True
+    log.info("callback %r not offered by its message: refused", query.data)
+    await query.answer(messages.PROMPT_STALE)
+    return False
 
 
 # --- shared ----------------------------------------------------------------------------------

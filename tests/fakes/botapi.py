@@ -189,6 +189,10 @@ class _State:
     webhook: dict[str, Any] | None = None
     commands: list[dict[str, Any]] = field(default_factory=list)
     callback_ids: int = 0
+    # Group membership for getChatMember: chat id -> user id -> "creator"/"administrator".
+    admins: dict[int, dict[int, str]] = field(default_factory=dict)
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)  # everyone who wrote
+    members: dict[int, set[int]] = field(default_factory=dict)  # chat id -> who wrote there
 
 
 class FakeBotAPI:
@@ -251,16 +255,31 @@ class FakeBotAPI:
         forward_origin: dict[str, Any] | None = None,
         language_code: str | None = "en",
         first_name: str = "Ada",
+        anonymous_admin: bool = False,
     ) -> dict[str, Any]:
-        """Queue a message from a user; URLs and /commands in `text` get entities like Telegram."""
+        """Queue a message from a user; URLs and /commands in `text` get entities like Telegram.
+
+        `anonymous_admin=True`: an anonymous administrator of the group `chat_id` writes, as
+        Telegram shows it: `from` is the placeholder @GroupAnonymousBot and `sender_chat`
+        is the group itself (`user_id` is not revealed).
+        """
         chat_id = user_id if chat_id is None else chat_id
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
             user["language_code"] = language_code
+        chat = self._chat(chat_id, first_name)
+        if anonymous_admin:
+            assert chat_id < 0, "only groups have anonymous admins"
+            user = dict(GROUP_ANONYMOUS_BOT)
+        else:
+            with self._cond:
+                self._state.users[user_id] = user
+                self._state.members.setdefault(chat_id, set()).add(user_id)
         message: dict[str, Any] = {
-            "message_id": 0, "from": user, "chat": self._chat(chat_id, first_name),
-            "date": int(time.time()),
+            "message_id": 0, "from": user, "chat": chat, "date": int(time.time()),
         }
+        if anonymous_admin:
+            message["sender_chat"] = chat
         if forward_origin is not None:
             message["forward_origin"] = forward_origin
             message["forward_date"] = forward_origin.get("date", int(time.time()))
@@ -287,6 +306,9 @@ class FakeBotAPI:
             query_id = str(self._state.callback_ids)
             as_shown = self._message_json(message)
         user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        with self._cond:
+            self._state.users.setdefault(user_id, user)
+            self._state.members.setdefault(message.chat_id, set()).add(user_id)
         if message.reply_markup is not None:
             as_shown["reply_markup"] = message.reply_markup
         return self.push_update({"callback_query": {
@@ -325,6 +347,15 @@ class FakeBotAPI:
     def clear_stalls(self) -> None:
         with self._cond:
             self._state.stalls.clear()
+
+    def set_admins(self, chat_id: int, *admins: int, creator: int | None = None) -> None:
+        """Make `admins` the administrators of group `chat_id` (and `creator` its owner)."""
+        assert chat_id < 0, "only groups have administrators"
+        with self._cond:
+            roles = {user_id: "administrator" for user_id in admins}
+            if creator is not None:
+                roles[creator] = "creator"
+            self._state.admins[chat_id] = roles
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: everything sent to `chat_id` answers 403."""
@@ -537,6 +568,39 @@ class FakeBotAPI:
             return 400, "Bad Request: wrong parameter action in request"
         return 200, True
 
+    def _m_getchatmember(self, params: dict[str, Any]) -> tuple[int, Any]:
+        """A ChatMember as Telegram returns it: creator, administrator, member or left."""
+        chat_id, user_id = params.get("chat_id"), params.get("user_id")
+        if not isinstance(chat_id, int):
+            return 400, "Bad Request: chat not found"
+        if not isinstance(user_id, int):
+            return 400, "Bad Request: invalid user_id specified"
+        user = self._state.users.get(user_id)
+        if user is None:
+            return 400, "Bad Request: user not found"
+        # A ChatMember's user carries no language_code (only updates from the user do).
+        user = {k: v for k, v in user.items() if k != "language_code"}
+        if chat_id > 0:  # a private chat has one member, its user
+            if chat_id != user_id:
+                return 400, "Bad Request: user not found"
+            return 200, {"status": "member", "user": user}
+        role = self._state.admins.get(chat_id, {}).get(user_id)
+        if role == "creator":
+            return 200, {"status": "creator", "user": user, "is_anonymous": False}
+        if role == "administrator":
+            return 200, {
+                "status": "administrator", "user": user, "can_be_edited": False,
+                "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                "can_manage_video_chats": True, "can_restrict_members": True,
+                "can_promote_members": False, "can_change_info": True,
+                "can_invite_users": True, "can_post_stories": False,
+                "can_edit_stories": False, "can_delete_stories": False,
+                "can_pin_messages": True, "can_manage_topics": False,
+            }
+        if user_id in self._state.members.get(chat_id, set()):
+            return 200, {"status": "member", "user": user}
+        return 200, {"status": "left", "user": user}
+
     def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:
         if not params.get("callback_query_id"):
             return 400, "Bad Request: query is too old and response timeout expired"
@@ -721,6 +785,10 @@ def _keyboard(markup: object) -> dict[str, Any] | None:
                 return None  # Telegram: BUTTON_DATA_INVALID
     return markup
 
+
+# Who Telegram shows as the sender of an anonymous group admin's message.
+GROUP_ANONYMOUS_BOT: dict[str, Any] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                                       "username": "GroupAnonymousBot"}
 
 _URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")

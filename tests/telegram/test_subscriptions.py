@@ -157,6 +157,7 @@ async def test_group_commands_addressed_to_the_bot_work(
     botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
 ) -> None:
     group = -100777
+    botapi.set_admins(group, USER)  # in groups, only admins change settings
     async with start_bot(**world) as app:
         ok = await say(botapi, "/subscribe@newsbot_test_bot Climate", chat_id=group)
         listed = await say(botapi, "/topics@newsbot_test_bot", chat_id=group)
