@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.multioutlet import EN_CLOSING, EN_WIRE, UK_CLOSING, UK_WIRE, serve_multioutlet
+from tests.fakes.openai_server import FakeOpenAI, FakeReply
 from tests.fakes.site import FakeSite
 from tests.test_cli import newsbot
 
@@ -85,3 +86,82 @@ def test_human_output_ends_each_point_with_its_outlets(world) -> None:
     bullets = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip().startswith("• ")]
     assert len(bullets) == 3
     assert all(re.search(r" — (The Wall Street Journal|Reuters|Yonhap)", b) for b in bullets)
+
+
+# -- with a model: one call, numbered sources, every point checked against its sources ---
+
+_SOURCE = re.compile(r'<source id="(\d+)" outlet="([^"]*)">')
+
+
+def _sources_asked(llm: FakeOpenAI) -> dict[str, int]:
+    """Outlet → source number, as the story's one model call numbered them."""
+    (call,) = [r for r in llm.history if "<source id=" in r.content("user")]
+    return {outlet: int(n) for n, outlet in _SOURCE.findall(call.content("user"))}
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch):
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        yield server
+
+
+@pytest.mark.parametrize("topic", ["North Korea generals", "КНДР генерали"])
+def test_the_model_reads_the_outlets_as_numbered_sources_in_one_call(
+    world, llm: FakeOpenAI, topic: str
+) -> None:
+    story = _story(topic)
+    told = world.by_outlet(topic)
+    assert llm.calls == 1  # one story, one call for all its outlets
+    numbers = _sources_asked(llm)
+    assert set(numbers) == set(told) and sorted(numbers.values()) == [1, 2, 3]
+    user = llm.last.content("user")
+    for outlet, t in told.items():
+        block = user.split(f'<source id="{numbers[outlet]}"', 1)[1].split("</source>", 1)[0]
+        assert _norm(t.report.headline) in _norm(block) and _norm(t.fact) in _norm(block)
+    # The fake model cites each source's first sentence by its number: the digest names
+    # the outlet behind each number.
+    by_number = {n: o for o, n in numbers.items()}
+    assert story["point_sources"] == [[by_number[n]] for n in (1, 2, 3)]
+
+
+def test_the_guard_reattributes_or_drops_points_their_sources_do_not_state(
+    world, llm: FakeOpenAI
+) -> None:
+    _story("North Korea generals")  # learn how the sources are numbered
+    n = _sources_asked(llm)
+    llm.history.clear()
+    wsj, reuters, yonhap = n["The Wall Street Journal"], n["Reuters"], n["Yonhap"]
+    llm.queue(FakeReply(content=json.dumps({"points": [
+        # Right fact, wrong source: only Reuters has 15,000 and Kursk.
+        f"About 15,000 North Korean soldiers were sent to help hold Kursk. [{wsj}]",
+        # A number no source has: invented.
+        f"Kim sent 40,000 troops to Russia in 2025. [{reuters}, {yonhap}]",
+        f"More than ten commanders were welcomed as heroes in Pyongyang. [{wsj}]",
+        # Needs two sources together, and cites both.
+        f"Pyongyang plans to send 6,000 workers, after 15,000 soldiers. [{reuters}, {yonhap}]",
+    ]})))
+    story = _story("North Korea generals")
+    assert story["points"] == [
+        "About 15,000 North Korean soldiers were sent to help hold Kursk.",
+        "More than ten commanders were welcomed as heroes in Pyongyang.",
+        "Pyongyang plans to send 6,000 workers, after 15,000 soldiers.",
+    ]
+    assert story["point_sources"] == [
+        ["Reuters"], ["The Wall Street Journal"], sorted(["Reuters", "Yonhap"], key=n.get),
+    ]
+
+
+def test_a_ukrainian_point_citing_the_wrong_outlet_is_reattributed(world, llm) -> None:
+    _story("КНДР генерали")
+    n = _sources_asked(llm)
+    wrong = n["Укрінформ"]
+    llm.queue(FakeReply(content=json.dumps({"points": [
+        f"Близько 15 000 військових КНДР прибули до Росії з осені 2024 року. [{wrong}]",
+        f"КНДР відправила до Курської області 40 000 військових. [{wrong}]",
+    ]}, ensure_ascii=False)))
+    story = _story("КНДР генерали")
+    assert story["points"] == [
+        "Близько 15 000 військових КНДР прибули до Росії з осені 2024 року."
+    ]
+    assert story["point_sources"] == [["Суспільне"]]

@@ -35,6 +35,8 @@ from typing import Any
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _FORMATS = ("text", "json_object", "json_schema")
 _BLOCK = re.compile(r"<(article|points)>\s*(.*?)\s*</\1>", re.DOTALL)
+# Multi-source digests: numbered <source id="N" outlet="…"> blocks, points cite "[N]".
+_SOURCE_BLOCK = re.compile(r'<source id="(\d+)"[^>]*>\s*(.*?)\s*</source>', re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _LLAMA_CPP_REJECTION = (
@@ -310,9 +312,13 @@ def _text_of(content: Any) -> str:
 def _default_content(request: RecordedRequest, fmt_type: str | None, count: int) -> str:
     """The first sentences of the delimited data block: faithful by construction."""
     user = request.content("user")
+    sources = _SOURCE_BLOCK.findall(user)
     blocks = _BLOCK.findall(user)
-    source = blocks[-1][1] if blocks else user
-    points = _first_sentences(source, count)
+    if sources:  # each source's first sentence, citing it
+        points = [f"{first[0]} [{n}]" for n, text in sources[:count]
+                  if (first := _first_sentences(text, 1))]
+    else:
+        points = _first_sentences(blocks[-1][1] if blocks else user, count)
     if fmt_type in ("json_object", "json_schema"):
         return json.dumps({"points": points}, ensure_ascii=False)
     return "\n".join(f"- {p}" for p in points)
