@@ -5,7 +5,9 @@ demand is capped per chat and hour."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,3 +118,26 @@ async def test_digest_on_demand_is_capped_per_chat_and_says_how_long_to_wait(
     assert searches == 1 + 3 + 1
     assert group_first.text.startswith("Your daily digest")
     assert group_second.text.startswith("This chat can ask for 1 digest an hour.")
+
+
+async def test_scheduled_digests_are_not_charged(
+    botapi: FakeBotAPI, site: FakeSite, world: dict[str, Any], start_bot: StartBot
+) -> None:
+    # A clock 10 minutes after the chat's digest slot (near real time: the store stamps
+    # subscriptions with the real time, and slots before them are not caught up on).
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    slot = (now - timedelta(minutes=5)).time()
+    first = site.page("/first", article_html("First story"))
+    second = site.page("/second", article_html("Second story"))
+    async with start_bot(**world, rate_limit_links=1, clock=lambda: now,
+                         digest_tick=0.05) as app:
+        store = app.bot_data.services.store
+        await asyncio.to_thread(store.add_subscription, USER, "North Korea")
+        await asyncio.to_thread(store.set_schedule, USER, slot, "UTC")
+        await botapi.wait_for(lambda: [
+            m for m in botapi.sent_to(USER) if m.text.startswith("Your daily digest")],
+            timeout=15)
+        link = await say(botapi, first)  # the whole budget of one is still there
+        refused = await say(botapi, second)
+    assert link.text.startswith("First story")
+    assert refused.text.startswith("You've reached the limit")

@@ -38,3 +38,14 @@ def test_the_window_slides_and_refusals_do_not_extend_it() -> None:
 def test_rejects_a_meaningless_limit() -> None:
     with pytest.raises(ValueError):
         SlidingWindow(0, 10)
+
+
+def test_a_released_event_is_given_back() -> None:
+    clock = Clock()
+    window = SlidingWindow(1, 60, clock=clock)
+    assert window.acquire("u") == 0
+    assert window.acquire("u") > 0
+    window.release("u")  # the work it paid for was not done
+    assert window.acquire("u") == 0
+    window.release("nobody")  # nothing to give back: no error, no credit
+    assert window.acquire("nobody") == 0 and window.acquire("nobody") > 0
