@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     # --- store ------------------------------------------------------------------------
     newsbot_data_dir: Path = Path("./data")
     database_url: str | None = None
+    cache_ttl_days: int = Field(default=7, ge=1, description="days a cached article is kept")
 
     # --- news and digests -------------------------------------------------------------
     news_search_feeds: CsvList = Field(

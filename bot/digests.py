@@ -220,7 +220,9 @@ class Digests:
         self._search_sources = list(
             sources if sources is not None else topic_sources(settings, pipeline.fetcher)
         )
-        self._feed_states = FeedStates()
+        # Validators persist in the store's feed_state table; items stay in memory only
+        # while a chat follows the feed (see `evict_feeds`).
+        self._feed_states = FeedStates(store)
         self._stories: dict[tuple[str, str, str], tuple[float, asyncio.Task[TopicStories]]] = {}
         self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
         self._articles: _Memo[str, Article | None] = _Memo(ARTICLE_MEMO, ARTICLE_TTL)
@@ -563,6 +565,8 @@ class Digests:
         store = self._require_store()
         now = now or self.clock()
         await self._record_leftovers(now)
+        if len(self._feed_states):
+            await self.evict_feeds(in_store=False)
         await asyncio.to_thread(store.release_dead_claims, is_dead_local_worker, now=now)
         due = [
             d for d in await asyncio.to_thread(store.due_chats, now)
@@ -613,6 +617,37 @@ class Digests:
             report.due, report.sent, report.failed, report.gone, report.skipped,
         )
         return report
+
+    # --- housekeeping -----------------------------------------------------------------
+
+    async def evict_feeds(self, *, in_store: bool = True) -> int:
+        """Drop the parsed items (and, `in_store`, the validators) of feeds nobody follows."""
+        store = self._require_store()
+        followed = await asyncio.to_thread(store.subscribed_feeds)
+        dropped = self._feed_states.evict(followed)
+        if in_store:
+            dropped += await asyncio.to_thread(store.evict_feed_states)
+        return dropped
+
+    async def housekeeping(self, now: datetime | None = None) -> dict[str, int]:
+        """The daily clean-up that keeps the database and memory bounded.
+
+        Cached articles go after CACHE_TTL_DAYS, sent stories once they are past the
+        repeat memory (nothing reads them after `SENT_MEMORY`), feed states with the last
+        chat that followed them.
+        """
+        store = self._require_store()
+        now = now or self.clock()
+        done = {
+            "articles": await asyncio.to_thread(
+                store.prune_articles, now - timedelta(days=self.settings.cache_ttl_days)
+            ),
+            "sent_stories": await asyncio.to_thread(store.prune_sent_stories, now - SENT_MEMORY),
+            "feeds": await self.evict_feeds(),
+        }
+        log.info("housekeeping: pruned %(articles)d article(s), %(sent_stories)d sent "
+                 "story record(s), %(feeds)d unfollowed feed state(s)", done)
+        return done
 
     async def _record_leftovers(self, now: datetime) -> None:
         """Record digests sent in an earlier round whose "sent" could not be written then."""

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.article import Article, Summary
 from bot.store.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class StoreSummaryCache:
@@ -19,6 +24,12 @@ class StoreSummaryCache:
         return None if hit is None else (hit.article, hit.summary)
 
     async def put(self, canonical_url: str, lang: str, article: Article, summary: Summary) -> None:
-        await asyncio.to_thread(
-            self.store.put_article_summary, article, summary, canonical_url, lang
-        )
+        # A cache that can't be written (a full disk) must not cost the reader the summary
+        # that was just computed: it is delivered, only not kept.
+        try:
+            await asyncio.to_thread(
+                self.store.put_article_summary, article, summary, canonical_url, lang
+            )
+        except SQLAlchemyError as exc:
+            log.warning("summary of %s not cached (storage problem): %s: %s",
+                        canonical_url, type(exc).__name__, exc)

@@ -354,6 +354,22 @@ class Store:
                 ),
             )
 
+    def prune_articles(self, older_than: datetime) -> int:
+        """Drop cached articles (and their summaries) fetched before `older_than`.
+
+        Full article text is the bulk of the database (ten links grew it by 53 MB); the
+        cache only has to outlive the days a link is shared.
+        """
+        with self._write() as session:
+            old = select(col(ArticleRow.canonical_url)).where(
+                col(ArticleRow.fetched_at) < older_than
+            )
+            _dml(session, delete(SummaryRow).where(col(SummaryRow.canonical_url).in_(old)))
+            result = _dml(
+                session, delete(ArticleRow).where(col(ArticleRow.fetched_at) < older_than)
+            )
+            return _rowcount(result)
+
     # --- stories already sent ---------------------------------------------------------
 
     def sent_stories(self, chat_id: int, since: datetime) -> dict[str, SentStory]:
@@ -764,6 +780,26 @@ class Store:
                 .values(feed_url=feed_url, **values)
                 .on_conflict_do_update(index_elements=["feed_url"], set_=values),
             )
+
+    def subscribed_feeds(self) -> set[str]:
+        """Every feed URL some chat follows."""
+        with self._read() as session:
+            return set(
+                session.scalars(
+                    select(col(SubscriptionRow.topic))
+                    .where(col(SubscriptionRow.kind) == "feed")
+                    .distinct()
+                )
+            )
+
+    def evict_feed_states(self) -> int:
+        """Forget the validators of feeds nobody follows any more."""
+        followed = select(col(SubscriptionRow.topic)).where(col(SubscriptionRow.kind) == "feed")
+        with self._write() as session:
+            result = _dml(
+                session, delete(FeedStateRow).where(col(FeedStateRow.feed_url).not_in(followed))
+            )
+            return _rowcount(result)
 
 
 # --- row → record ---------------------------------------------------------------------

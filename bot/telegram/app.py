@@ -62,6 +62,7 @@ COMMANDS = [
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 FIRST_ROUND_AFTER = 1.0  # seconds after start
+HOUSEKEEPING_FIRST = 600.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
 Clock = Callable[[], datetime]
 
@@ -172,6 +173,13 @@ def build_application(
                     # APScheduler's own limit of one would only warn.
                     "max_instances": 2,
                 },
+            )
+        if app.job_queue is not None:
+            # Daily, first a few minutes after start (not on the start's critical path).
+            app.job_queue.run_repeating(
+                delivery.housekeeping_tick, interval=delivery.HOUSEKEEPING_SECONDS,
+                first=HOUSEKEEPING_FIRST, name="housekeeping",
+                job_kwargs={"misfire_grace_time": None, "coalesce": True},
             )
         log.info("newsbot @%s ready: summarizer=%s, database=%s, digests every %s",
                  app.bot.username, app.bot_data.services.summarizer_name,

@@ -137,3 +137,11 @@ class DigestRounds:
 async def digest_tick(context: BotContext) -> None:
     """The JobQueue callback: one delivery round."""
     await context.services.rounds.tick()
+
+
+HOUSEKEEPING_SECONDS = 24 * 3600.0
+
+
+async def housekeeping_tick(context: BotContext) -> None:
+    """The daily JobQueue callback: prune the link cache, old sent stories, unused feeds."""
+    await context.services.digests.housekeeping()

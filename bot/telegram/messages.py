@@ -179,6 +179,7 @@ TOPICS_FOOTER = (
 )
 FEED_MARK = " (feed)"
 
+STORAGE_PROBLEM = "I couldn't save that (storage problem). Please try again later."
 UNSUBSCRIBE_PICK = "Which topic should I stop following?"
 UNSUBSCRIBED = "Stopped following <b>{topic}</b>."
 UNSUBSCRIBED_MORE = "Stopped following <b>{topic}</b>. Remove another?"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from sqlalchemy.exc import OperationalError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
@@ -78,6 +79,10 @@ async def subscribe(update: Update, context: BotContext) -> None:
         return
     except TooManyTopics as exc:
         await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=exc.limit))
+        return
+    except OperationalError:  # a full disk, an unreachable database
+        log.warning("chat %s: subscription not saved (storage problem)", chat.id, exc_info=True)
+        await message.reply_text(messages.STORAGE_PROBLEM)
         return
     except ValueError:  # the store's own limits (a feed address that is far too long)
         await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))

@@ -1,0 +1,130 @@
+"""Storage and memory stay bounded: the daily housekeeping, and feed validators in the store.
+
+SQLite file and PostgreSQL; the feed comes from a loopback site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot.article import Article, Summary
+from bot.config import Settings
+from bot.digests import Digests
+from bot.pipeline import Pipeline
+from bot.store import SentStory, Store
+from bot.store.tables import ArticleRow, SentStoryRow
+from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss
+from tests.fakes.site import FakeSite, Request, Response
+from tests.store.test_digest_rounds import Outbox
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def make_digests(site: FakeSite) -> AsyncIterator[Callable[[Store], Digests]]:
+    made: list[Digests] = []
+
+    def make(store: Store) -> Digests:
+        settings = Settings(fetch_allow_private_hosts=[site.host], fetch_timeout=5,
+                            summarizer="extractive", news_search_feeds=[])
+        digests = Digests(settings, pipeline=Pipeline.build(settings), store=store,
+                          clock=lambda: NOW)
+        made.append(digests)
+        return digests
+
+    yield make
+    for digests in made:
+        await digests.pipeline.aclose()
+
+
+def cache_article(store: Store, url: str, fetched_at: datetime) -> None:
+    article = Article(url=url, final_url=url, title="Заголовок", text="Текст статті. " * 50,
+                      site="Укрінформ", published=None, language="uk")
+    store.put_article_summary(article, Summary(points=["Пункт."], summarizer="extractive"),
+                              url, "uk")
+    with store.engine.begin() as conn:
+        conn.execute(update(ArticleRow).where(ArticleRow.canonical_url == url)
+                     .values(fetched_at=fetched_at))
+
+
+async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feeds(
+    store: Store, make_digests: Callable[[Store], Digests]
+) -> None:
+    digests = make_digests(store)
+    cache_article(store, "https://ukrinform.ua/old", NOW - timedelta(days=8))
+    cache_article(store, "https://ukrinform.ua/fresh", NOW - timedelta(days=6))
+    store.upsert_chat(1)
+    store.record_sent_stories(1, [SentStory("old", ("https://a/1",), 1)], NOW - timedelta(days=4))
+    store.record_sent_stories(1, [SentStory("new", ("https://a/2",), 1)], NOW - timedelta(days=2))
+    store.add_subscription(1, "https://feeds.example/followed.xml", "feed")
+    for url in ("https://feeds.example/followed.xml", "https://feeds.example/dropped.xml"):
+        store.put_feed_state(url, etag='"e1"', last_modified=None)
+
+    done = await digests.housekeeping()
+
+    assert done == {"articles": 1, "sent_stories": 1, "feeds": 1}
+    assert store.get_summary("https://ukrinform.ua/old", "uk") is None
+    fresh = store.get_summary("https://ukrinform.ua/fresh", "uk")
+    assert fresh is not None and fresh.article.site == "Укрінформ"
+    with store.engine.connect() as conn:
+        keys = {row[0] for row in conn.execute(SentStoryRow.__table__.select().with_only_columns(
+            SentStoryRow.__table__.c.story_key))}
+        articles = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar()
+        summaries = conn.exec_driver_sql("SELECT count(*) FROM summaries").scalar()
+    assert keys == {"new"} and articles == 1 and summaries == 1
+    assert store.get_feed_state("https://feeds.example/followed.xml") is not None
+    assert store.get_feed_state("https://feeds.example/dropped.xml") is None
+
+
+async def test_cache_ttl_days_is_the_setting_that_decides(
+    store: Store, make_digests: Callable[[Store], Digests]
+) -> None:
+    digests = make_digests(store)
+    digests.settings = digests.settings.model_copy(update={"cache_ttl_days": 2})
+    cache_article(store, "https://ukrinform.ua/three-days", NOW - timedelta(days=3))
+    assert (await digests.housekeeping())["articles"] == 1
+
+
+def feed_route(site: FakeSite) -> str:
+    body = publisher_rss("BBC News - Home", NORTH_KOREA, now=NOW)
+
+    def feed(req: Request) -> Response:
+        if req.headers.get("If-None-Match") == '"v1"':
+            return Response(b"", status=304, content_type="")
+        return Response(body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    return site.route("/rss.xml", feed)
+
+
+async def test_feed_validators_survive_a_restart_and_items_still_come(
+    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
+) -> None:
+    url = feed_route(site)
+    await asyncio.to_thread(store.add_subscription, 1, url, "feed")
+    before = await make_digests(store).topic_stories(url, kind="feed")
+    assert store.get_feed_state(url) is not None  # kept in feed_state
+    restarted = make_digests(store)  # a new process: nothing in memory
+    after = await restarted.topic_stories(url, kind="feed")
+    polls = site.requests_to("/rss.xml")
+    assert "If-None-Match" not in polls[0].headers
+    assert polls[1].headers.get("If-None-Match") == '"v1"'  # the stored validator was used
+    # The 304 vouched for items this process didn't have: they were fetched again.
+    assert len(after.stories) == len(before.stories) > 0
+
+
+async def test_an_unfollowed_feed_leaves_memory_at_the_next_round(
+    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
+) -> None:
+    url = feed_route(site)
+    await asyncio.to_thread(store.add_subscription, 1, url, "feed")
+    digests = make_digests(store)
+    await digests.topic_stories(url, kind="feed")
+    assert len(digests._feed_states) == 1
+    await asyncio.to_thread(store.remove_subscription, 1, url)
+    await digests.run_round(Outbox())
+    assert len(digests._feed_states) == 0
