@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [GOOGLE_NEWS_SEARCH, BING_NEWS_SEARCH]
     )
     gdelt_enabled: bool = False
+    # Google News links are tokens; resolve them to the publisher's article (paced, cached).
+    google_news_decode: bool = True
+    google_news_url: str = "https://news.google.com"
     digest_max_stories: int = Field(default=5, ge=1, le=20)
     digest_default_time: str = "08:00"
     digest_default_timezone: str = "UTC"

@@ -111,6 +111,8 @@ def digest_text(digest: TopicDigest, *, since_hours: float | None = None) -> str
                 lines.append(f"   • {point}{cited(names, ' — ')}")
         elif story.lead:
             lines.append(f"   • {story.lead}")
+        if not story.points:
+            lines.append("   (only the headline could be read)")
         count = story.outlet_count
         lines.append(f"   reported by {count} outlet{'s' if count != 1 else ''}: "
                      + ", ".join(outlet for outlet, _ in story.sources[:6]))

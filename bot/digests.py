@@ -43,6 +43,7 @@ from bot.news.digest import (
     collect_topic_stories,
     select_for_chat,
 )
+from bot.news.google import GoogleNewsDecoder
 from bot.news.item import outlet_identities
 from bot.news.story import Story
 from bot.pipeline import Pipeline, read_article
@@ -212,6 +213,7 @@ class Digests:
         sources: Sequence[Source] | None = None,
         clock: Callable[[], datetime] = utcnow,
         concurrency: int = 16,
+        google: GoogleNewsDecoder | None = None,
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline
@@ -230,6 +232,11 @@ class Digests:
             ARTICLE_MEMO, ARTICLE_TTL
         )
         self.multisource = _multisource(settings, pipeline)
+        # One decoder per process: its pacing and cache are shared by every digest.
+        self.google = google or (
+            GoogleNewsDecoder(pipeline.fetcher, base_url=settings.google_news_url)
+            if settings.google_news_decode else None
+        )
         self.concurrency = concurrency
         self.worker = worker_id()
         # Sent, but "sent" could not be recorded yet: retried first thing every round, and
@@ -276,9 +283,9 @@ class Digests:
         Shared by every chat (memoised by the articles read and the language); points made
         while the model was down are kept for this round only.
         """
-        items = readable_items(story)
+        items = readable_items(story, tokens=self.google is not None)
         if not items:
-            return []  # Google News tokens only: headline and lead
+            return []  # Google News tokens only and decoding off: headline and lead
         key = (tuple(item.canonical for item in items[:STORY_CANDIDATES]), lang)
         return await self._story_points.get_or_start(
             key, lambda: self._story_points_of(key, items, lang)
@@ -323,10 +330,16 @@ class Digests:
             hit = await self.pipeline.cache.get(item.canonical, lang)
             if hit is not None:
                 return hit[0]
+        url = item.url
+        if item.is_token_link:
+            resolved = await self.google.resolve(url) if self.google is not None else None
+            if resolved is None:
+                return None  # Google would not say where it leads
+            url = resolved
         try:
-            return await read_article(self.pipeline.fetcher, item.url)
+            return await read_article(self.pipeline.fetcher, url)
         except NewsbotError as exc:
-            log.info("can't read %s for a digest: %s", item.url, exc)
+            log.info("can't read %s for a digest: %s", url, exc)
             return None
 
     async def _summarize_article(
@@ -344,25 +357,6 @@ class Digests:
         if summary.fallback_reason is None:
             await self.pipeline.cache.put(item.canonical, lang, article, summary)
         return list(summary.points), summary.fallback_reason is not None
-
-    async def summarize_item(self, item: NewsItem, lang: str) -> list[str]:
-        """Points for a story's best article; one model call per URL and language per round."""
-        if item.is_token_link:
-            return []  # Google News tokens can't be resolved offline: headline and lead only
-        key = (item.canonical, lang)
-        task = self._points.get(key)
-        if task is None or (task.done() and task.exception() is not None):
-            task = asyncio.ensure_future(self._summarize(item, lang))
-            self._points[key] = task
-        return await asyncio.shield(task)
-
-    async def _summarize(self, item: NewsItem, lang: str) -> list[str]:
-        try:
-            result = await self.pipeline.summarize_url(item.url, lang=lang)
-        except NewsbotError as exc:
-            log.info("no summary for %s: %s", item.url, exc)
-            return []
-        return list(result.summary.points)
 
     async def topic_digest(
         self,
@@ -762,15 +756,17 @@ def _from_store(s: StoredStory) -> SentStory:
     )
 
 
-def readable_items(story: Story) -> list[NewsItem]:
-    """The story's articles worth reading: one per outlet, publisher URLs only, the best
-    first, then the outlets with a real lead, in order of report."""
+def readable_items(story: Story, *, tokens: bool = False) -> list[NewsItem]:
+    """The story's articles worth reading: one per outlet, the best first, then the outlets
+    with a real lead, in order of report. Publisher URLs come before Google News tokens
+    (each costs two paced requests to resolve), which count only when `tokens`."""
     seen: set[str] = set()
     out: list[NewsItem] = []
-    rest = sorted(story.items, key=lambda it: (len(it.lead) < 80, it.published, it.canonical))
-    for item in (story.best, *rest):
+    rest = sorted(story.items, key=lambda it: (
+        it.is_token_link, len(it.lead) < 80, it.published, it.canonical))
+    for item in sorted((story.best, *rest), key=lambda it: it.is_token_link):
         keys = outlet_identities(item)
-        if item.is_token_link or keys & seen:
+        if (item.is_token_link and not tokens) or keys & seen:
             continue
         seen |= keys
         out.append(item)

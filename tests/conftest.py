@@ -17,7 +17,7 @@ if not SHARED.exists():  # CI clones next to a copy of shared/
 
 _ENV_PREFIXES = (
     "OPENAI_", "TELEGRAM_", "FETCH_", "LLM_", "NEWS_", "DATABASE_", "NEWSBOT_", "DIGEST_",
-    "SUMMARIZER", "ALLOWED_USERS", "RATE_LIMIT", "GDELT", "MAX_",
+    "SUMMARIZER", "ALLOWED_USERS", "RATE_LIMIT", "GDELT", "MAX_", "GOOGLE_NEWS_",
 )
 
 
@@ -28,6 +28,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         if key.upper().startswith(_ENV_PREFIXES):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    # The decoder would ask the real news.google.com (refused here) at one decode a second;
+    # the tests that decode turn it on and point GOOGLE_NEWS_URL at the fake decoder.
+    monkeypatch.setenv("GOOGLE_NEWS_DECODE", "false")
     monkeypatch.chdir(tmp_path)  # so a developer's .env is never read
     return tmp_path
 

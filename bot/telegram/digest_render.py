@@ -96,8 +96,10 @@ def _story(story: DigestStory, since: str) -> str:
             points.append(BULLET + escape(_cut(_squash(point), MAX_POINT)) + _cited(outlets))
     if points:
         lines.extend(points)
-    elif story.lead.strip():
-        lines.append(f"<i>{escape(_cut(_squash(story.lead), MAX_LEAD))}</i>")
+    else:
+        if story.lead.strip():
+            lines.append(f"<i>{escape(_cut(_squash(story.lead), MAX_LEAD))}</i>")
+        lines.append(escape(messages.ONLY_HEADLINE))
     lines.append(_sources(story))
     return "\n".join(lines)
 

@@ -215,6 +215,9 @@ FORGET_CANCELLED = "Nothing was deleted."
 # Digest rendering (plain text; escaped where rendered).
 DIGEST_TITLE = "Your daily digest"
 UPDATE_MARK = "Update:"
+# A story with no points: no article of it could be fetched and read (a Google link that
+# would not resolve, a site that was down); what shows is the feed's headline and lead.
+ONLY_HEADLINE = "Only the headline could be read."
 
 
 def reported_by(count: int) -> str:
