@@ -96,7 +96,22 @@ def _item(
         lead=lead,
         source_kind=kind,
         language=channel_lang,
+        text="" if kind == "google-news" else _content_text(entry, lead),
     )
+
+
+def _content_text(entry: Mapping[str, Any], lead: str) -> str:
+    """The article text a feed carries in full (`content:encoded`, Atom `<content>`), if any.
+
+    Clustering reads its names and numbers; a content that only repeats the lead adds none.
+    """
+    texts = [
+        clean_lead(str(part.get("value") or ""))
+        for part in entry.get("content") or ()
+        if isinstance(part, Mapping)
+    ]
+    text = max(texts, key=len, default="")
+    return text if len(text) > len(lead) + 40 else ""
 
 
 _CHANNEL_PARTS = re.compile(r"\s+[-|:–—]\s+")

@@ -96,3 +96,36 @@ def test_tokens_stem_cyrillic_and_numbers_across_languages() -> None:
     assert tokens("15 000 військових")[0] == tokens("15,000 troops")[0] == "15000"
     assert tokens("20.000 Beschäftigte")[0] == "20000"
     assert "und" not in tokens("Streik und Lohn") and "та" not in tokens("Київ та Одеса")
+
+
+def _rss(rows: list[dict[str, object]], *, full_text: bool) -> str:
+    items = []
+    for n, row in enumerate(rows):
+        content = (f"<content:encoded><![CDATA[<p>{row['text']}</p>]]></content:encoded>"
+                   if full_text else "")
+        published = (NOW - timedelta(hours=float(row["hours_ago"]))).strftime(  # type: ignore[arg-type]
+            "%a, %d %b %Y %H:%M:%S GMT")
+        items.append(
+            f"<item><title><![CDATA[{row['title']}]]></title>"
+            f"<link>https://www.{row['domain']}/news/{n}</link>"
+            f"<description><![CDATA[{row['lead']}]]></description>{content}"
+            f"<pubDate>{published}</pubDate></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>World news</title>{''.join(items)}</channel></rss>"
+    )
+
+
+def test_full_text_in_subscribed_feeds_is_what_joins_the_generals_story() -> None:
+    from bot.news.feed import parse_feed
+
+    rows = [r for r in ROWS if r["topic"] == "North Korea" and r["language"] == "en"]
+    generals = {str(r["title"]) for r in rows if r["event"] == "nk-generals"}
+    for full_text, joined in ((True, True), (False, False)):
+        items = parse_feed(_rss(rows, full_text=full_text), feed_url="https://feed.example/")
+        assert all(bool(item.text) == full_text for item in items)
+        groups = [{i.title for i in g} for g in cluster(items, topic="North Korea")]
+        assert any(generals <= g for g in groups) is joined
+        assert all(g <= generals or not g & generals for g in groups)  # never with another
