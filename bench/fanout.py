@@ -147,6 +147,8 @@ async def one_round(cfg: dict[str, Any], store: Any, at: datetime, limiter: Any,
         telegram_bot_token=cfg["token"], telegram_api_url=cfg["botapi"],
         summarizer="llm", openai_base_url=cfg["llm"], news_search_feeds=cfg["feeds"],
         fetch_allow_private_hosts=cfg["allow"], fetch_timeout=30, llm_timeout=30,
+        # The fake world serves no Google decoder; the real one would be asked at 1/s.
+        google_news_decode=False,
     )
     app = build_application(settings, rate_limiter=limiter)
     await app.initialize()
