@@ -14,6 +14,10 @@ from bot.extract.text import normalize_space
 
 # How far into the body a repeated headline or standfirst is looked for.
 _PREAMBLE_LINES = 3
+# A headline found within this many lines, below lines of at most this many words each
+# (category labels, breadcrumbs), starts the article.
+_HEADER_LINES = 5
+_HEADER_WORDS = 12
 # A line longer than this is prose, whatever words it contains.
 _SHORT_WORDS = 25
 
@@ -78,7 +82,24 @@ def clean_lines(lines: list[str], *, preamble: tuple[str, ...] = ()) -> list[str
     head = 0
     while head < min(len(kept), _PREAMBLE_LINES) and _key(kept[head]) in known:
         head += 1
+    if head == 0:
+        head = _after_headline(kept, known)
     return kept[head:]
+
+
+def _after_headline(lines: list[str], known: set[str]) -> int:
+    """Where the story starts when the headline comes after a few short header lines.
+
+    A page's own headline inside the body marks the top of the article: the short lines
+    above it (a category label, breadcrumbs) are the page's header. Only short lines are
+    skipped, so a real paragraph before a repeated headline is never lost.
+    """
+    for i, line in enumerate(lines[:_HEADER_LINES]):
+        if _key(line) in known:
+            return i + 1
+        if len(line.split()) > _HEADER_WORDS:
+            return 0
+    return 0
 
 
 def _key(text: str) -> str:

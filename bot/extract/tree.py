@@ -78,9 +78,20 @@ _LINK_LISTS = etree.XPath(
 )
 
 
+# What the browser never shows: the `hidden` attribute and inline display/visibility rules.
+# trafilatura's own pass drops display:none but not the others, and its careful pass's
+# readability second opinion drops neither.
+_HIDDEN = etree.XPath(
+    "//*[@hidden or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
+
+
 def strip_noise(tree: HtmlElement) -> None:
     """Delete elements that never hold article text (in place; read metadata first)."""
     etree.strip_elements(tree, *NOISE_TAGS, with_tail=False)
+    for hidden in _HIDDEN(tree):
+        _remove_keeping_tail(hidden)
     for link_list in _LINK_LISTS(tree):
         _remove_keeping_tail(link_list)
 
