@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Below this many words of body text a page is treated as a teaser (paywall, cookie wall,
-# "subscribe to read"): the summary is marked partial and nothing is invented to fill it.
-TEASER_WORDS = 80
+from bot.paywall import teaser_notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +38,9 @@ class Article:
     site: str | None = None
     published: datetime | None = None
     language: str | None = None
+    # Why only part of the article could be read (a paywall or login-wall notice on the
+    # page, `isAccessibleForFree: false`, a truncation mark); None for a whole article.
+    partial_evidence: str | None = None
 
     @property
     def word_count(self) -> int:
@@ -47,7 +48,9 @@ class Article:
 
     @property
     def is_teaser(self) -> bool:
-        return self.word_count < TEASER_WORDS
+        """Only a teaser could be read: the page said so, or the text itself ends in a
+        paywall notice. Never length alone: a 55-word brief is a whole article."""
+        return self.partial_evidence is not None or teaser_notice(self.text) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
     extract_article(html, url=…)      parse once, read metadata, extract the body
       ├── tree.parse_html            lxml; libxml2's silent depth cut becomes an error
       ├── metadata.read_metadata     JSON-LD, Open Graph, meta tags, <html lang>
+      ├── paywall                    evidence the page shows part of its article only
       ├── body.body_lines            trafilatura on the pre-cleaned tree
       ├── boilerplate.clean_lines    the furniture trafilatura leaves inside articles
       └── fallback.plain_paragraphs  for pages lxml cannot hold
@@ -24,7 +25,8 @@ from bot.extract.language import detect_language
 from bot.extract.metadata import Metadata, fallback_date, read_metadata, site_from_url
 from bot.extract.plaintext import article_from_text
 from bot.extract.text import join_paragraphs
-from bot.extract.tree import DepthExceeded, parse_html, strip_noise
+from bot.extract.tree import DepthExceeded, parse_html, strip_noise, visible_text
+from bot.paywall import closed_article, truncation_mark, wall_notice
 
 __all__ = ["article_from_text", "extract_article"]
 
@@ -38,18 +40,26 @@ def extract_article(html: str, *, url: str, final_url: str | None = None) -> Art
         # lxml kept only the part above its depth limit: read the page flat instead.
         meta = Metadata(site=site_from_url(final_url))
         lines = plain_paragraphs(html)
+        page_text = " ".join(lines)
     else:
         if tree is None:
             raise ExtractionError("the page is empty: no article text to extract") from None
         meta = read_metadata(tree, url=final_url)
         if meta.published is None:
             meta = replace(meta, published=fallback_date(tree, url=final_url))
+        # The paywall box is often an <aside> or a <dialog>: read the page before those go.
+        page_text = visible_text(tree)
         strip_noise(tree)
         lines = body_lines(tree)
+    cut = truncation_mark(lines)
     lines = clean_lines(lines, preamble=meta.preamble)
     if not lines:
         raise ExtractionError("no article text found in the page")
     text = join_paragraphs(lines)
+    words = len(text.split())
+    partial = (
+        closed_article(meta.not_free, meta.declared_words, words) or wall_notice(page_text) or cut
+    )
     return Article(
         url=url,
         final_url=final_url,
@@ -58,4 +68,5 @@ def extract_article(html: str, *, url: str, final_url: str | None = None) -> Art
         site=meta.site,
         published=meta.published,
         language=meta.language or detect_language(text),
+        partial_evidence=partial,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.extract.text import normalize_space
+from bot.paywall import wall_notice
 
 # How far into the body a repeated headline or standfirst is looked for.
 _PREAMBLE_LINES = 3
@@ -63,6 +64,8 @@ def is_boilerplate(line: str) -> bool:
     if len(words) > _SHORT_WORDS:
         return False
     if _BOILERPLATE.fullmatch(line.strip().lstrip("-–•* ").strip()):
+        return True
+    if wall_notice(line):  # the paywall box: recorded as evidence, not article text
         return True
     return bool(_TEASER_SUFFIX.search(line))
 

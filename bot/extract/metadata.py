@@ -19,6 +19,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 
 from bot.extract.text import normalize_space
+from bot.paywall import declared_words, not_free
 
 _ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
@@ -50,6 +51,10 @@ class Metadata:
     # the top of the body is the page header, not article text. (The description is not
     # here: measured, it is more often the article's real first paragraph than a deck.)
     preamble: tuple[str, ...] = ()
+    # The page's own markup says the article is not free to read (why), and how many words
+    # it says the article has: together, whether the body is only a teaser.
+    not_free: str | None = None
+    declared_words: int | None = None
 
 
 def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
@@ -66,6 +71,8 @@ def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
         published=_published(tree, metas, ld),
         language=_language(tree, metas),
         preamble=tuple(dict.fromkeys(t for t in [title, *titles] if t)),
+        not_free=not_free(ld),
+        declared_words=declared_words(ld),
     )
 
 
