@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -79,3 +81,22 @@ def test_digest_bad_arguments(args: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         newsbot("digest", "North Korea", *args)
     assert exc.value.code == 2
+
+
+def test_a_feed_digest_is_titled_by_the_feed_not_its_url(site: FakeSite, monkeypatch) -> None:
+    from tests.fakes.newsfeeds import publisher_rss
+
+    monkeypatch.setenv("FETCH_ALLOW_PRIVATE_HOSTS", site.host)
+    now = datetime.now(UTC)
+    reports = [replace(r, base=site.url("").rstrip("/"), hours_ago=1)
+               for r in NORTH_KOREA if r.story == "summit"]
+    site.route("/world/rss.xml", Response(publisher_rss("Example Times — World", reports,
+                                                        now=now),
+                                          content_type="application/rss+xml"))
+    url = site.url("/world/rss.xml")
+    text = newsbot("digest", url)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Example Times — World — 1 stories")
+    assert url not in text.stdout.splitlines()[0]
+    rec = json.loads(newsbot("digest", url, "--json").stdout)
+    assert rec["topic"] == url and rec["title"] == "Example Times — World"

@@ -21,7 +21,7 @@ from bot.news.dedupe import dedupe, within
 from bot.news.item import NewsItem, outlet_identities
 from bot.news.source import Source
 from bot.news.story import Story, make_story, merge_related, rank
-from bot.summarize.multisource import MIN_NOVELTY, fact_terms, novelty
+from bot.summarize.multisource import fact_terms
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ UPDATE_MIN_GROWTH = 1.5
 # different events on one topic share one or two on the fake and captured feeds.
 SIGNATURE_MIN_SHARED = 4
 SIGNATURE_MATCH = 0.5
+# Share of a point's terms a sent point must hold for the point not to count as new.
+SAME_POINT = 0.8
 
 Summarize = Callable[[NewsItem], Awaitable[list[str]]]
 
@@ -367,14 +369,18 @@ def _new_outlets(story: Story, choice: _Choice) -> tuple[str, ...]:
 
 
 def _new_points(points: tuple[str, ...], sent: tuple[str, ...]) -> tuple[int, ...]:
-    """Which of today's points (0-based) say something the version sent did not.
+    """Which of today's points (0-based) the version sent did not have.
 
-    Unknown when nothing of the sent points was kept (an older store): then none is
-    claimed new rather than all.
+    A point is old when one sent point holds nearly all its terms (the same sentence, or
+    the same words reordered); a point that adds a clause of news is new. Unknown when
+    nothing of the sent points was kept (an older store): then none is claimed new.
     """
     if not sent:
         return ()
-    covered: set[str] = set()
-    for point in sent:
-        covered |= fact_terms(point)
-    return tuple(i for i, p in enumerate(points) if novelty(fact_terms(p), covered) >= MIN_NOVELTY)
+    before = [fact_terms(p) for p in sent]
+    new: list[int] = []
+    for i, point in enumerate(points):
+        terms = fact_terms(point)
+        if not terms or all(len(terms & old) < SAME_POINT * len(terms) for old in before):
+            new.append(i)
+    return tuple(new)
