@@ -65,7 +65,7 @@ DEFAULT_LANG = "en"
 STORY_SOURCES = 3
 STORY_CANDIDATES = 5
 ARTICLE_TTL = 12 * 3600.0
-ARTICLE_MEMO = 2048
+ARTICLE_MEMO = 512  # articles (and story points) kept: a few rounds of every topic
 
 
 def worker_id() -> str:
