@@ -81,14 +81,14 @@ def _read_html_file(source: Source) -> str:
 
 async def load_article(source: Source, fetcher: Any, stdin: TextIO) -> Article:
     """Turn one INPUT into an Article (fetching it when it is a URL)."""
-    from bot.extract import article_from_text, extract_article
-    from bot.pipeline import read_article
+    from bot.extract import article_from_text
+    from bot.pipeline import extract_safely, read_article
 
     if source.kind == "url":
         return await read_article(fetcher, source.raw)
     if source.kind == "html":
         html = _read_html_file(source)
-        return await asyncio.to_thread(extract_article, html, url=source.path.resolve().as_uri())  # type: ignore[union-attr]
+        return await asyncio.to_thread(extract_safely, html, url=source.path.resolve().as_uri())  # type: ignore[union-attr]
     return article_from_text(_read_text_input(source, stdin))
 
 

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=15.0, gt=0)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     fetch_allow_private_hosts: CsvList = Field(default_factory=list)
+    # A 5 MB feed holds ~30,000 items; parsing and clustering them all froze the bot.
+    feed_max_items: int = Field(default=300, ge=1)
     fetch_user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/131.0 Safari/537.36 newsbot/0.1"

@@ -247,7 +247,8 @@ class Digests:
 
     def sources_for(self, topic: str, kind: str) -> list[Source]:
         if kind == "feed":
-            return [FeedSource(topic, self.pipeline.fetcher, states=self._feed_states)]
+            return [FeedSource(topic, self.pipeline.fetcher, states=self._feed_states,
+                               max_items=self.settings.feed_max_items)]
         return self._search_sources
 
     async def topic_stories(
@@ -269,7 +270,7 @@ class Digests:
     async def _collect(self, topic: str, *, kind: str, lang: str, now: datetime) -> TopicStories:
         collected = await collect_topic_stories(
             topic, sources=self.sources_for(topic, kind), since=now - MAX_LOOKBACK,
-            now=now, lang=lang,
+            now=now, lang=lang, max_items=self.settings.feed_max_items,
         )
         if kind == "feed":  # the feed names itself; its URL is no title for a reader
             title = self._feed_states.get(topic).title

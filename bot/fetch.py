@@ -10,24 +10,23 @@ their waits, the body — to one wall-clock budget, FETCH_TIMEOUT.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import re
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 from urllib.parse import urlencode, urljoin
 
 import httpx
-from charset_normalizer import from_bytes
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
 
 from bot.article import Page
+from bot.charsets import bom_codec, codec_for_label, detect
 from bot.config import Settings
 from bot.errors import (
     FetchError,
@@ -42,6 +41,7 @@ from bot.netguard import Resolver, guarded_transport, resolve_checked
 from bot.urls import host_and_port, parse_http_url
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HTML_TYPES: frozenset[str] = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES: frozenset[str] = frozenset({
@@ -61,7 +61,6 @@ _UNKNOWN_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream
 # Only encodings whose decompression we can bound are offered (no br/zstd).
 ACCEPT_ENCODING = "gzip, deflate"
 _PRESCAN_BYTES = 8192  # where <meta charset> must be; WHATWG scans 1024, real pages go later
-_DETECT_BYTES = 64 * 1024  # charset detection on a sample: it is slow on megabytes
 
 
 class Fetcher:
@@ -107,6 +106,36 @@ class Fetcher:
             "GET", url, accept=accept, etag=etag, last_modified=last_modified, extra=headers
         )
 
+    async def read(
+        self,
+        url: str,
+        parse: Callable[[Page], T],
+        *,
+        accept: Collection[str] = HTML_TYPES,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Fetch `url` and return `parse(page)`, run in a thread; both within FETCH_TIMEOUT.
+
+        Parsing a page or a feed (lxml, trafilatura, feedparser) is CPU work that would
+        stall every other user if it ran on the event loop; it counts against the same
+        wall-clock budget as the download. Raises what `fetch` raises, FetchTimeout when
+        the budget runs out while parsing, and whatever `parse` raises.
+        """
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        page = await self._request(
+            "GET", url, accept=accept, etag=etag, last_modified=last_modified, extra=headers,
+            deadline=deadline,
+        )
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.to_thread(parse, page)
+        except TimeoutError as exc:
+            raise FetchTimeout(
+                f"{page.final_url} could not be read within {self._timeout:g} s"
+            ) from exc
+
     async def post_form(
         self,
         url: str,
@@ -135,6 +164,7 @@ class Fetcher:
         last_modified: str | None = None,
         extra: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        deadline: float | None = None,
     ) -> Page:
         start = parse_http_url(url)
         # Browser-like: the first listed type is the one wanted most (text/html for pages).
@@ -144,7 +174,8 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = asyncio.get_running_loop().time() + self._timeout
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self._timeout
         try:
             async with asyncio.timeout_at(deadline):
                 return await self._follow(
@@ -258,36 +289,57 @@ class Fetcher:
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self._max_bytes:
             raise TooLarge(f"{url} is {int(length)} bytes; the limit is {self._max_bytes}")
-        body = await self._read_body(url, response)
-        if media_type in _UNKNOWN_TYPES:
-            media_type = sniff_media_type(body)
-            if media_type not in accept:
-                raise NotHTML(_wrong_type(media_type, accept, url, sniffed=True))
+        decoder = _BodyDecoder(response.headers.get("content-encoding", ""), self._max_bytes, url)
+        raw = await self._read_raw(url, response)
+        # Decompressing, sniffing and decoding megabytes is CPU work: done in a thread so the
+        # event loop keeps answering other users; the await stays under the fetch's deadline.
+        media_type, text = await asyncio.to_thread(
+            _decode_body, raw, decoder, header_type, media_type, accept, url
+        )
         return Page(
             url=start,
             final_url=url,
-            text=decode_html(body, header_type),
+            text=text,
             status_code=response.status_code,
             content_type=media_type,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
         )
 
-    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
-        """Stream the body, undoing Content-Encoding, never holding more than the limit."""
-        decoder = _BodyDecoder(response.headers.get("content-encoding", ""), self._max_bytes, url)
+    async def _read_raw(self, url: str, response: httpx.Response) -> list[bytes]:
+        """Stream the body as sent (still compressed), never holding more than the limit."""
+        chunks: list[bytes] = []
         received = 0
         try:
             async for chunk in response.aiter_raw():
                 received += len(chunk)
                 if received > self._max_bytes:
                     raise TooLarge(f"{url} sent more than {self._max_bytes} bytes")
-                decoder.feed(chunk)
+                chunks.append(chunk)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"{url} stalled while sending the page") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{url} broke off while sending the page: {_describe(exc)}") from exc
-        return decoder.finish()
+        return chunks
+
+
+def _decode_body(
+    raw: list[bytes],
+    decoder: _BodyDecoder,
+    header_type: str | None,
+    media_type: str,
+    accept: frozenset[str],
+    url: str,
+) -> tuple[str, str]:
+    """Undo Content-Encoding (bounded), sniff an unknown type, decode: (media type, text)."""
+    for chunk in raw:
+        decoder.feed(chunk)
+    body = decoder.finish()
+    if media_type in _UNKNOWN_TYPES:
+        media_type = sniff_media_type(body)
+        if media_type not in accept:
+            raise NotHTML(_wrong_type(media_type, accept, url, sniffed=True))
+    return media_type, decode_html(body, header_type)
 
 
 # --- retries -------------------------------------------------------------------------------
@@ -475,21 +527,6 @@ class _BodyDecoder:
 
 # --- charsets ------------------------------------------------------------------------------
 
-# Labels browsers treat as something else (WHATWG Encoding standard): "iso-8859-1" pages are
-# really windows-1252, Shift_JIS pages use Microsoft's cp932 extensions, and so on.
-_CHARSET_ALIASES = {
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-    "l1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-9": "cp1254",
-    "latin5": "cp1254", "tis-620": "cp874", "iso-8859-11": "cp874",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "ms_kanji": "cp932", "csshiftjis": "cp932", "windows-31j": "cp932",
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949", "x-mac-cyrillic": "mac-cyrillic", "x-user-defined": "cp1252",
-    # A document found by an ASCII prescan cannot be UTF-16; browsers read it as UTF-8.
-    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8", "unicode": "utf-8",
-}
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([^\"';\s]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(
     rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([a-zA-Z0-9_:.+-]+)", re.IGNORECASE
@@ -501,42 +538,21 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Decode an HTML or XML document the way a browser picks its charset.
 
     Order: byte-order mark, the HTTP header's charset, `<meta charset>` / `http-equiv` (or
-    the XML declaration) in the first bytes, valid UTF-8, then statistical detection.
+    the XML declaration) in the first bytes, valid UTF-8, then statistical detection. Only
+    WHATWG labels are honoured (see `bot.charsets`); any other label is ignored. CPU-bound
+    on big pages: async callers run it in a thread.
     """
-    for bom, bom_encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(bom_encoding, errors="replace")
-    header = _HEADER_CHARSET.search(content_type or "")
-    encoding: str | None = _known_codec(header.group(1)) if header else None
+    encoding = bom_codec(data)
+    if encoding is None:
+        header = _HEADER_CHARSET.search(content_type or "")
+        encoding = codec_for_label(header.group(1)) if header else None
     if encoding is None:
         head = data[:_PRESCAN_BYTES]
         declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-        encoding = _known_codec(declared.group(1).decode("ascii")) if declared else None
+        encoding = codec_for_label(declared.group(1).decode("ascii")) if declared else None
     if encoding is None:
-        encoding = _detect(data)
+        encoding = detect(data)
     return data.decode(encoding, errors="replace")
-
-
-def _known_codec(label: str) -> str | None:
-    label = label.strip().strip("\"'").lower()
-    label = _CHARSET_ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None  # a label nobody knows: fall through to the next source
-
-
-def _detect(data: bytes) -> str:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8"
-    best = from_bytes(data[:_DETECT_BYTES]).best()
-    if best is None:
-        return "cp1252"  # what browsers fall back to for Western pages
-    return _known_codec(best.encoding) or "cp1252"
 
 
 def _describe(exc: Exception) -> str:

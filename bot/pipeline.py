@@ -7,10 +7,12 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 
-from bot.article import Article, Summary
+from bot.article import Article, Page, Summary
 from bot.cache import MemoryCache, SummaryCache
 from bot.config import Settings
+from bot.errors import ExtractionError, NewsbotError
 from bot.extract import extract_article
+from bot.extract.metadata import MAX_SITE, MAX_TITLE, clip_field, strip_surrogates
 from bot.fetch import Fetcher
 from bot.summarize import Summarizer
 from bot.summarize.factory import build_summarizer
@@ -20,11 +22,39 @@ log = logging.getLogger(__name__)
 
 
 async def read_article(fetcher: Fetcher, url: str) -> Article:
-    """Fetch `url` and extract its article (raises InputError, FetchError, ExtractionError)."""
-    page = await fetcher.fetch(url)
-    # lxml/trafilatura are CPU-bound: keep them off the event loop.
-    return await asyncio.to_thread(
-        extract_article, page.text, url=page.url, final_url=page.final_url
+    """Fetch `url` and extract its article (raises InputError, FetchError, ExtractionError).
+
+    Extraction (lxml, trafilatura) is CPU-bound: it runs in a thread, within the same
+    FETCH_TIMEOUT as the download (see `Fetcher.read`).
+    """
+    return await fetcher.read(url, _article_of)
+
+
+def _article_of(page: Page) -> Article:
+    return extract_safely(page.text, url=page.url, final_url=page.final_url)
+
+
+def extract_safely(html: str, *, url: str, final_url: str | None = None) -> Article:
+    """`extract_article`, with any failure an ExtractionError and fields fit to store and show.
+
+    A hostile page can make lxml, trafilatura or htmldate raise anything (ValueError,
+    UnicodeError, RecursionError, lxml's own errors): the user gets "no article text"
+    (exit 4) rather than a crash, and a batch goes on.
+    """
+    try:
+        article = extract_article(html, url=url, final_url=final_url)
+    except NewsbotError:
+        raise
+    except Exception as exc:
+        log.warning("extraction of %s failed", final_url or url, exc_info=True)
+        raise ExtractionError(
+            f"the page could not be read as an article ({type(exc).__name__})"
+        ) from exc
+    return dataclasses.replace(
+        article,
+        title=clip_field(article.title, MAX_TITLE),
+        site=clip_field(article.site, MAX_SITE) if article.site is not None else None,
+        text=strip_surrogates(article.text),
     )
 
 

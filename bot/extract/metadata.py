@@ -66,14 +66,35 @@ def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
     titles = _title_candidates(tree, metas, article_ld)
     title = next((_strip_site_from_title(t, site) for t in titles), "")
     return Metadata(
-        title=title,
-        site=site,
+        title=clip_field(title, MAX_TITLE),
+        site=clip_field(site, MAX_SITE) if site is not None else None,
         published=_published(tree, metas, ld),
         language=_language(tree, metas),
         preamble=tuple(dict.fromkeys(t for t in [title, *titles] if t)),
         not_free=not_free(ld),
         declared_words=declared_words(ld),
     )
+
+
+# A page states these itself; a 20,000-character og:site_name made Telegram refuse the
+# message that carried it. Headlines run to ~200 characters, outlet names to ~60.
+MAX_TITLE = 300
+MAX_SITE = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def strip_surrogates(text: str) -> str:
+    """`text` without lone surrogates: JSON-LD's "\\ud83d" decodes to one, which no
+    encoder (UTF-8 for the store, UTF-16 for Telegram) accepts."""
+    return _SURROGATE.sub("", text)
+
+
+def clip_field(text: str, limit: int) -> str:
+    """A one-line field of a page (title, site name) that can be stored and shown."""
+    text = strip_surrogates(text)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def site_from_url(url: str) -> str | None:

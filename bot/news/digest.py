@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.news.cluster import cluster
 from bot.news.dedupe import dedupe, within
-from bot.news.item import NewsItem, outlet_identities
+from bot.news.item import DEFAULT_MAX_ITEMS, NewsItem, newest, outlet_identities
 from bot.news.source import Source
 from bot.news.story import Story, make_story, merge_related, rank
 from bot.summarize.multisource import fact_terms
@@ -168,14 +168,17 @@ async def collect_topic_stories(
     since: datetime,
     now: datetime,
     lang: str = "en",
+    max_items: int = DEFAULT_MAX_ITEMS,
 ) -> TopicStories:
     """Gather, dedupe, cluster and rank `topic`'s news after `since` (at most 24 h back)."""
     since = max(since, now - MAX_LOOKBACK)
     items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
-    items = dedupe(within(items, since=since, now=now))
+    # Capped before clustering, which is quadratic, and clustered in a thread: a topic fed
+    # by huge feeds froze every other user and took gigabytes (issue 8).
+    items = newest(dedupe(within(items, since=since, now=now)), max_items)
+    groups = await asyncio.to_thread(cluster, items, topic=topic)
     stories = rank(
-        merge_related([make_story(group, topic=topic) for group in cluster(items, topic=topic)],
-                      topic=topic)
+        merge_related([make_story(group, topic=topic) for group in groups], topic=topic)
     )
     return TopicStories(topic, tuple(stories), tuple(errors), len(sources), len(items),
                         since, now)

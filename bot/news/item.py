@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 # Google News links are opaque tokens (`news.google.com/rss/articles/CBMi…`) that can't be
 # turned into the publisher URL without extra, rate-limited requests.
 GOOGLE_TOKEN_HOSTS = frozenset({"news.google.com"})
+# FEED_MAX_ITEMS's default: items taken per feed and per topic before clustering.
+DEFAULT_MAX_ITEMS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +53,8 @@ def domain_of(url: str) -> str:
     """`https://www.bbc.co.uk:443/x` → `bbc.co.uk`."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return host.removeprefix("www.").removeprefix("m.").removeprefix("amp.")
+
+
+def newest(items: list[NewsItem], limit: int) -> list[NewsItem]:
+    """The `limit` most recently published of `items`, newest first."""
+    return sorted(items, key=lambda item: item.published, reverse=True)[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, quote_plus, urlsplit
 
+from bot.article import Page
 from bot.news.feed import parse_feed
 from bot.news.item import NewsItem
 from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
@@ -28,9 +29,13 @@ class SearchFeedSource:
 
     async def items(self, topic: str, *, lang: str, since: datetime) -> list[NewsItem]:
         url = search_url(self.template, topic, lang)
-        page = await self._fetcher.fetch(url, accept=FEED_TYPES)
-        try:
-            items = parse_feed(page.text, feed_url=page.final_url, source_kind="search-feed")
-        except ValueError as exc:
-            raise FeedError(f"{self.name}: {exc}") from exc
+
+        def parse(page: Page) -> list[NewsItem]:
+            try:
+                return parse_feed(page.text, feed_url=page.final_url, source_kind="search-feed")
+            except ValueError as exc:
+                raise FeedError(f"{self.name}: {exc}") from exc
+
+        # feedparser is CPU work: in a thread, within the fetch's deadline (Fetcher.read).
+        items = await self._fetcher.read(url, parse, accept=FEED_TYPES)
         return [item for item in items if item.published > since]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.article import Page
 from bot.errors import FetchError
@@ -12,6 +12,8 @@ from bot.fetch import FEED_TYPES
 from bot.news.item import NewsItem
 
 __all__ = ["FEED_TYPES", "FeedError", "FeedFetcher", "Source"]
+
+T = TypeVar("T")
 
 
 class Source(Protocol):
@@ -35,6 +37,18 @@ class FeedFetcher(Protocol):
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Page: ...
+
+    async def read(
+        self,
+        url: str,
+        parse: Callable[[Page], T],
+        *,
+        accept: Collection[str] = ...,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> T:
+        """Fetch and parse in a thread, both within the fetch's deadline."""
+        ...
 
 
 class FeedError(FetchError):

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.article import Page
 from bot.news.feed import parse_feed_titled
-from bot.news.item import NewsItem
+from bot.news.item import DEFAULT_MAX_ITEMS, NewsItem, newest
 from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
 from bot.news.words import tokens
 
@@ -86,35 +87,49 @@ class FeedSource:
         states: FeedStates | None = None,
         name: str | None = None,
         match_topic: bool = False,
+        max_items: int = DEFAULT_MAX_ITEMS,
     ) -> None:
         self.url = url
         self.name = name or url
         self.match_topic = match_topic
+        self.max_items = max_items
         self._fetcher = fetcher
         self._states = states if states is not None else FeedStates()
 
     async def items(self, topic: str, *, lang: str, since: datetime) -> list[NewsItem]:
+        """The newest `max_items` items after `since` (that mention `topic` with match_topic)."""
         state = await self._states.load(self.url)
-        page = await self._fetcher.fetch(
-            self.url, accept=FEED_TYPES, etag=state.etag, last_modified=state.last_modified
+
+        def parse(page: Page) -> tuple[Page, tuple[str, list[NewsItem]] | None]:
+            if page.not_modified:
+                return page, None
+            try:
+                return page, parse_feed_titled(
+                    page.text, feed_url=page.final_url, max_items=self.max_items
+                )
+            except ValueError as exc:
+                raise FeedError(f"{self.name}: {exc}") from exc
+
+        # Fetched and parsed under one deadline, the parsing in a thread (see Fetcher.read).
+        page, parsed = await self._fetcher.read(
+            self.url, parse, accept=FEED_TYPES, etag=state.etag,
+            last_modified=state.last_modified,
         )
         if page.not_modified and not state.polled:
             # Validators read back from the store after a restart: "not modified" is true,
             # but this process holds none of the items they vouch for.
-            page = await self._fetcher.fetch(self.url, accept=FEED_TYPES)
-        if not page.not_modified:
-            try:
-                state.title, state.items = parse_feed_titled(page.text, feed_url=page.final_url)
-            except ValueError as exc:
-                raise FeedError(f"{self.name}: {exc}") from exc
+            page, parsed = await self._fetcher.read(self.url, parse, accept=FEED_TYPES)
+        if parsed is not None:
+            state.title, state.items = parsed
             state.polled = True
             if (page.etag, page.last_modified) != (state.etag, state.last_modified):
                 state.etag, state.last_modified = page.etag, page.last_modified
                 await self._states.save(self.url, state)
         wanted = set(tokens(topic)) if self.match_topic else set()
-        return [
+        fresh = [
             item
             for item in state.items
             if item.published > since
             and wanted <= set(tokens(f"{item.title} {item.lead}"))
         ]
+        return newest(fresh, self.max_items)

@@ -131,8 +131,12 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
     host = urlsplit(url).hostname or url
     try:
         async with services.jobs.turn(who):
-            page = await services.digests.pipeline.fetcher.fetch(url, accept=FEED_TYPES)
-            parse_feed(page.text, feed_url=page.final_url)
+            # Parsed in a thread within the fetch's deadline: a 5 MB feed is ~30,000 entries.
+            await services.digests.pipeline.fetcher.read(
+                url, lambda page: parse_feed(page.text, feed_url=page.final_url,
+                                             max_items=services.settings.feed_max_items),
+                accept=FEED_TYPES,
+            )
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
         services.user_limit.release(who)
         await message.reply_text(messages.NOT_A_FEED.format(host=escape(host)))
