@@ -163,9 +163,13 @@ def test_summarize_on_punycode_page_ends_within_fetch_timeout(
 
 # --- a 5 MB feed of 30,000 items ------------------------------------------------------------
 
-WORDS = ("harbour council budget ferry strike minister river bridge election court port "
-         "storm grain export school hospital rail tariff drought festival").split()
-UK_WORDS = "рада бюджет порт міст вибори суд зерно експорт школа лікарня".split()
+WORDS = [
+    "harbour", "council", "budget", "ferry", "strike", "minister", "river", "bridge",
+    "election", "court", "port", "storm", "grain", "export", "school", "hospital", "rail",
+    "tariff", "drought", "festival",
+]
+UK_WORDS = ["рада", "бюджет", "порт", "міст", "вибори", "суд", "зерно", "експорт", "школа",
+            "лікарня"]
 
 
 def big_feed(base: str, now: datetime, n: int = FEED_ITEMS) -> bytes:
