@@ -5,19 +5,28 @@ A link a stranger sends must not make the bot talk to its own network (cloud met
 not enough: a DNS name can answer with a public address to the check and a private one to
 the connection (DNS rebinding). So the check runs twice: `Fetcher` calls `resolve_checked`
 before each request for an early, connection-free refusal, and `GuardedBackend` — the
-network backend under httpx's connection pool — resolves again, checks, and connects to
-exactly the addresses it checked. The TLS handshake still uses the host name (SNI and
+network backend under `GuardedTransport`'s connection pool — resolves again, checks, and
+connects to exactly the addresses it checked. The TLS handshake still uses the host name (SNI and
 certificate verification are untouched) because the URL is never rewritten.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+)
 from typing import Any
 
 import httpcore
@@ -176,26 +185,120 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore connection pool whose backend is `GuardedBackend`.
+
+    httpx offers no public way to give `AsyncHTTPTransport` a network backend, so instead of
+    replacing its private pool this is httpx's one-method transport seam, written out: turn
+    the request into httpcore's, send it through our own pool, and map httpcore's errors to
+    httpx's (the names `Fetcher` catches). No proxy: a proxy from the environment would
+    connect on our behalf and bypass the guard.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow: Collection[str],
+        resolver: Resolver | None = None,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(allow=allow, resolver=resolver),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            response = await self._pool.handle_async_request(core_request)
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
 def guarded_transport(
     *, allow: Collection[str], resolver: Resolver | None = None
-) -> httpx.AsyncHTTPTransport:
-    """Return an httpx transport whose every connection goes through `GuardedBackend`.
+) -> GuardedTransport:
+    """The transport `Fetcher` uses: every connection goes through `GuardedBackend`."""
+    return GuardedTransport(allow=allow, resolver=resolver)
 
-    httpx 0.28 has no public way to pass a network backend, so the transport's pool is
-    replaced by one with httpx's defaults that has it. No proxy: a proxy from the
-    environment would connect on our behalf and bypass the guard.
-    """
-    ssl_context = _ssl_context()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's defaults
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(allow=allow, resolver=resolver),
-    )
-    return transport
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        close = getattr(self._stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
+# httpcore's errors and the httpx errors they stand for, most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """Re-raise httpcore's errors as httpx's; anything else (BlockedAddress) as it is."""
+    try:
+        yield
+    except httpcore.TimeoutException as exc:
+        raise _mapped(exc) from exc
+    except (httpcore.NetworkError, httpcore.ProxyError, httpcore.UnsupportedProtocol,
+            httpcore.ProtocolError) as exc:
+        raise _mapped(exc) from exc
+
+
+def _mapped(exc: Exception) -> httpx.TransportError:
+    for core, mapped in _ERRORS:
+        if isinstance(exc, core):
+            return mapped(str(exc))
+    raise AssertionError(f"unmapped httpcore error {exc!r}")  # pragma: no cover
 
 
 @functools.cache

@@ -113,7 +113,8 @@ def peak_rss_mb(proc: subprocess.Popen[str]) -> float:
 
 
 def bot_is_up(botapi: FakeBotAPI) -> None:
-    assert answered_start(botapi, 1, timeout=60) < 60  # polling, database and all started
+    # Polling, database and all started (slow on a loaded machine: imports alone take 15 s).
+    assert answered_start(botapi, 1, timeout=240) < 240
 
 
 def test_punycode_page_does_not_stall_other_users(
