@@ -91,7 +91,7 @@ def strip_surrogates(text: str) -> str:
 
 def clip_field(text: str, limit: int) -> str:
     """A one-line field of a page (title, site name) that can be stored and shown."""
-    text = strip_surrogates(text)
+    text = strip_surrogates(text).strip()
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
