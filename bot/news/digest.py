@@ -173,13 +173,16 @@ async def collect_topic_stories(
     """Gather, dedupe, cluster and rank `topic`'s news after `since` (at most 24 h back)."""
     since = max(since, now - MAX_LOOKBACK)
     items, errors = await gather_items(topic, sources=sources, lang=lang, since=since)
-    # Capped before clustering, which is quadratic, and clustered in a thread: a topic fed
-    # by huge feeds froze every other user and took gigabytes (issue 8).
+    # Capped before clustering, which is quadratic, and clustered (stories merged and
+    # ranked too) in a thread: a topic fed by huge feeds froze every other user and took
+    # gigabytes (issue 8).
     items = newest(dedupe(within(items, since=since, now=now)), max_items)
-    groups = await asyncio.to_thread(cluster, items, topic=topic)
-    stories = rank(
-        merge_related([make_story(group, topic=topic) for group in groups], topic=topic)
-    )
+
+    def stories_of(items: list[NewsItem]) -> list[Story]:
+        groups = cluster(items, topic=topic)
+        return rank(merge_related([make_story(g, topic=topic) for g in groups], topic=topic))
+
+    stories = await asyncio.to_thread(stories_of, items)
     return TopicStories(topic, tuple(stories), tuple(errors), len(sources), len(items),
                         since, now)
 
