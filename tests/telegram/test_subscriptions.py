@@ -56,6 +56,12 @@ async def test_subscribe_topics_and_digest_then_nothing_new(
     assert body.startswith("Your daily digest") and "🗞 North Korea\n" in body
     assert "missile" in body.split("\n")[3].lower()  # the most-reported story comes first
     assert "reported by 4 outlets: " in body
+    # Read from several outlets, each bullet names the outlets that state it (italics).
+    missile = body.split("\n\n")[1] if "\n\n" in body else body
+    cited = [ln.rsplit(" — ", 1)[1] for ln in missile.splitlines()
+             if ln.startswith("• ") and " — " in ln]
+    assert len(cited) >= 2 and len(set(cited)) >= 2, missile
+    assert "<i>— " in digest.raw
     assert body.count("reported by") == 3 and "tourists" not in body
     assert "<b>North Korea</b>" in digest.raw and '<a href="' in digest.raw
     preview = digest.link_preview
