@@ -230,9 +230,10 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from bot.digest_text import digest_record, digest_text
-    from bot.digests import Digests, utcnow
+    from bot.digests import Digests
     from bot.errors import FetchError
     from bot.pipeline import Pipeline
+    from bot.store.types import utcnow
 
     topic = " ".join(args.topic.split())
     if not 2 <= len(topic) <= 100:

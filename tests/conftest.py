@@ -14,6 +14,30 @@ from tests.fakes.site import FakeSite
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 if not SHARED.exists():  # CI clones next to a copy of shared/
     SHARED = Path(os.environ.get("NEWSBOT_SHARED", "../shared")).resolve()
+# `.ci/run` exports CI=1. There a skipped test is a failure: a test that cannot run (no
+# PostgreSQL, no ../shared) must not pass the run. A test CI is not meant to run is
+# deselected explicitly in .ci/run (`--deselect`), which says so in its output.
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not SHARED.exists():
+        raise pytest.UsageError(
+            f"CI needs the shared data next to the clone: {SHARED} does not exist "
+            "(set NEWSBOT_SHARED to its path)"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {reason}"
+    return report
 
 _ENV_PREFIXES = (
     "OPENAI_", "TELEGRAM_", "FETCH_", "LLM_", "NEWS_", "DATABASE_", "NEWSBOT_", "DIGEST_",
@@ -72,5 +96,5 @@ def site() -> Iterator[FakeSite]:
 @pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.exists():
-        pytest.skip("../shared is not present")
+        pytest.skip("../shared is not present")  # a failure under CI (see above)
     return SHARED

@@ -130,7 +130,7 @@ def test_jsonl_batch_goes_on_after_a_failure(news: FakeSite) -> None:
         (["summarize", "http://169.254.169.254/latest/meta-data/"], 2, "169.254.169.254"),
         (["summarize", "http://[::1]:8080/"], 2, "::1"),
         (["summarize", "missing-file.html"], 2, "missing-file.html"),
-        (["extract", "http://0177.0.0.1/"], 2, ""),
+        (["extract", "http://0177.0.0.1/"], 2, "127.0.0.1"),  # octal for loopback
     ],
 )
 def test_bad_input_exits_2(args: list[str], code: int, needle: str) -> None:

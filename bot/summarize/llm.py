@@ -417,7 +417,7 @@ class LLMSummarizer:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Failure) and exc.retry_after is not None:
             return min(exc.retry_after, RETRY_AFTER_CAP)
-        delay = min(self._backoff * 2 ** (state.attempt_number - 1), MAX_BACKOFF)
+        delay = min(self._backoff * 2.0 ** (state.attempt_number - 1), MAX_BACKOFF)
         return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
 
     async def _attempt(

@@ -130,8 +130,9 @@ def build_application(
     factory = pipeline_factory or _default_pipeline
 
     async def post_init(app: BotApp) -> None:
-        from bot.digests import Digests, utcnow
+        from bot.digests import Digests
         from bot.store import Store, StoreSummaryCache
+        from bot.store.types import utcnow
 
         # Migrations run here, before any update is handled; a broken database stops the start.
         store = await asyncio.to_thread(Store.from_settings, settings)

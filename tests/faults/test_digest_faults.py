@@ -37,13 +37,19 @@ from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.openai_server import FakeOpenAI, FakeReply
 from tests.fakes.site import FakeSite
 
-AT = datetime.now(UTC).replace(hour=8, minute=1, second=0, microsecond=0) + timedelta(days=1)
 TITLE = "Your daily digest"
 
 
 @pytest.fixture
-def world(site: FakeSite) -> NewsWorld:
-    return serve_news_world(site, {"Federal Reserve": FED}, now=AT - timedelta(minutes=30))
+def at() -> datetime:
+    """Tomorrow 08:01 UTC, just after the default slot (the clock is read per test)."""
+    now = datetime.now(UTC).replace(hour=8, minute=1, second=0, microsecond=0)
+    return now + timedelta(days=1)
+
+
+@pytest.fixture
+def world(site: FakeSite, at: datetime) -> NewsWorld:
+    return serve_news_world(site, {"Federal Reserve": FED}, now=at - timedelta(minutes=30))
 
 
 @pytest.fixture
@@ -85,14 +91,14 @@ def digests_received(api: FakeBotAPI, chat: int) -> int:
 
 
 async def test_model_down_during_a_round_every_chat_gets_extractive_points(
-    store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
+    at: datetime, store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
 ) -> None:
     chats = [1, 2, 3, 4]
     subscribe(store, chats)
     with FakeOpenAI() as llm:
         for _ in range(50):
             llm.queue(FakeReply(status=500))
-        digests = digests_for(store, world, at=AT, summarizer="llm",
+        digests = digests_for(store, world, at=at, summarizer="llm",
                               openai_base_url=llm.base_url, llm_max_retries=2)
         report = await digests.run_round(sender)
         await digests.pipeline.aclose()
@@ -108,7 +114,7 @@ async def test_model_down_during_a_round_every_chat_gets_extractive_points(
 
 
 async def test_bot_api_faults_during_a_round(
-    store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
+    at: datetime, store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
 ) -> None:
     chats = list(range(10, 18))
     subscribe(store, chats)
@@ -117,11 +123,11 @@ async def test_bot_api_faults_during_a_round(
     botapi.fail_next("sendMessage", times=2, status=500)
     # One answer goes missing after Telegram took the message: a read timeout.
     botapi.stall_next("sendMessage", 1.0, deliver=True, chat_id=15)
-    digests = digests_for(store, world, at=AT)
+    digests = digests_for(store, world, at=at)
     first = await digests.run_round(sender)
     # Later ticks retry whatever failed; none may send a digest twice.
     for minutes in (6, 12, 18):
-        await digests.run_round(sender, now=AT + timedelta(minutes=minutes))
+        await digests.run_round(sender, now=at + timedelta(minutes=minutes))
     await digests.pipeline.aclose()
     assert first.gone == 1
     chat = store.get_chat(12)
@@ -133,16 +139,16 @@ async def test_bot_api_faults_during_a_round(
 
 
 async def test_a_lost_request_is_sent_again_later(
-    store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
+    at: datetime, store: Store, world: NewsWorld, sender: DigestSender, botapi: FakeBotAPI
 ) -> None:
     subscribe(store, [30])
     # Telegram never got it: a 504 after a wait. The flood limiter retries it 3 times at
     # once; when those fail too, the digest is left to a later tick.
     botapi.stall_next("sendMessage", 0.1, deliver=False, times=4)
-    digests = digests_for(store, world, at=AT)
+    digests = digests_for(store, world, at=at)
     first = await digests.run_round(sender)
     assert first.failed == 1 and digests_received(botapi, 30) == 0
-    later = await digests.run_round(sender, now=AT + timedelta(minutes=6))
+    later = await digests.run_round(sender, now=at + timedelta(minutes=6))
     await digests.pipeline.aclose()
     assert later.sent == 1 and digests_received(botapi, 30) == 1
 
@@ -205,7 +211,7 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
-def test_rendered_digest_title_is_what_the_tests_count() -> None:
+def test_rendered_digest_title_is_what_the_tests_count(at: datetime) -> None:
     from bot.digests import ChatDigest
 
-    assert TITLE in render_digest(ChatDigest(1, AT.date(), "en", ()))[0]
+    assert TITLE in render_digest(ChatDigest(1, at.date(), "en", ()))[0]
