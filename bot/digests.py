@@ -324,7 +324,10 @@ class Digests:
 
     async def article(self, item: NewsItem) -> Article | None:
         """The article behind a feed item, fetched once for every chat (None: unreadable)."""
-        return await self._articles.get_or_start(item.canonical, lambda: self._read(item))
+        article = await self._articles.get_or_start(item.canonical, lambda: self._read(item))
+        if article is None:  # down or unreadable now: a later round may try it again
+            self._articles.keep_only(item.canonical, ROUND_TTL)
+        return article
 
     async def _read(self, item: NewsItem) -> Article | None:
         for lang in ("", DEFAULT_LANG):  # a link someone summarized already has its article
