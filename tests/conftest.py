@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +60,28 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GOOGLE_NEWS_DECODE", "false")
     monkeypatch.chdir(tmp_path)  # so a developer's .env is never read
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def isolated_logging() -> Iterator[None]:
+    """Undo what an in-process `newsbot` run does to the process's logging.
+
+    `bot.redaction.install` puts its filter on the root logger's handlers, which include
+    pytest's own capture handlers — objects that live for the whole session — and replaces
+    the exception hooks. Left in place, the filter of one test rewrites the records of every
+    later one (it moves `exc_info` into redacted text), so tests would depend on their order.
+    """
+    from bot.redaction import RedactingFilter
+
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    sys.excepthook, threading.excepthook = hooks
+    root = logging.getLogger()
+    for target in (root, *root.handlers, logging.lastResort):
+        if target is None:
+            continue
+        for flt in [f for f in target.filters if isinstance(f, RedactingFilter)]:
+            target.removeFilter(flt)
 
 
 _real_getaddrinfo = socket.getaddrinfo

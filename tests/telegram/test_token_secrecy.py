@@ -81,8 +81,14 @@ def test_the_filter_on_the_root_handlers_masks_records_of_every_logger(
         # Records of child loggers propagate to the root's handlers without passing the
         # root logger's own filters: the handler's filter is what must catch them.
         child = logging.getLogger("telegram.ext.Application")
-        monkeypatch.setattr(child, "level", logging.DEBUG)
-        child.debug("POST %s/bot%s/getMe", "https://api.telegram.org", KNOWN)
+        # setLevel, not a plain attribute: it also clears the logger's isEnabledFor cache,
+        # which an earlier test may have filled with "DEBUG is off".
+        level = child.level
+        child.setLevel(logging.DEBUG)
+        try:
+            child.debug("POST %s/bot%s/getMe", "https://api.telegram.org", KNOWN)
+        finally:
+            child.setLevel(level)
         try:
             raise RuntimeError(f"The token `{KNOWN}` was rejected by the server.")
         except RuntimeError:
