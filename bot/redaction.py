@@ -59,10 +59,11 @@ class RedactingFilter(logging.Filter):
         except Exception:  # a broken format string: keep what there is, redacted
             message = f"{record.msg} {record.args!r}"
         record.msg, record.args = self.redact(message), ()
-        if record.exc_info:
-            # Formatted here, redacted, and cached where Formatter.format looks first.
+        if record.exc_info and not record.exc_text:
+            # Formatted here, redacted, and cached where Formatter.format looks first (it
+            # formats exc_info only when exc_text is empty). exc_info itself stays for
+            # handlers that inspect the exception object.
             record.exc_text = self.redact(self._formatter.formatException(record.exc_info))
-            record.exc_info = None
         elif record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
