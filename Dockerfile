@@ -1,5 +1,10 @@
-# Slim image that runs the bot. Build: docker build -t newsbot .  Run: docker run --env-file .env newsbot
-FROM python:3.12-slim AS build
+# The bot in a slim image, on the Python CI tests (3.11). Build: docker build -t newsbot .
+# Run:   docker run -d --env-file .env -v newsbot-data:/data newsbot
+# Data:  the SQLite database always lives in /data (a named volume above), whatever .env says:
+#        the entrypoint pins NEWSBOT_DATA_DIR, because `--env-file .env` would otherwise
+#        override the image's ENV with .env's `./data` — a path inside the container's writable
+#        layer, lost (silently) with every re-created container.
+FROM python:3.11-slim AS build
 COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /app
@@ -9,12 +14,20 @@ COPY bot ./bot
 COPY prompts ./prompts
 RUN uv sync --frozen --no-dev
 
-FROM python:3.12-slim
+FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 newsbot
 WORKDIR /app
 COPY --from=build --chown=newsbot:newsbot /app /app
-ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 NEWSBOT_DATA_DIR=/data
+# METRICS_PORT is on in the image so that the HEALTHCHECK can ask /healthz; set it empty in
+# the environment to turn the server off (the check then falls back to `newsbot status`).
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 NEWSBOT_DATA_DIR=/data METRICS_PORT=9100
 RUN mkdir /data && chown newsbot:newsbot /data
 VOLUME ["/data"]
+# 8443: `newsbot run --webhook-url …` (the default --port); 9100: /healthz and /metrics.
+EXPOSE 8443 9100
 USER newsbot
-CMD ["newsbot", "run"]
+# /healthz answers 503 when the database does not answer or digest rounds stopped ticking.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["python", "-m", "bot.healthcheck"]
+ENTRYPOINT ["/usr/bin/env", "NEWSBOT_DATA_DIR=/data", "newsbot"]
+CMD ["run"]

@@ -78,10 +78,17 @@ class Settings(BaseSettings):
     max_topics_per_chat: int = Field(default=20, ge=1)
 
     log_level: str = "INFO"
+    # /healthz and /metrics on this port (off when unset or empty).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     _csv = field_validator(
         "fetch_allow_private_hosts", "allowed_users", "news_search_feeds", mode="before"
     )(_split_csv)
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def effective_database_url(self) -> str:

@@ -25,6 +25,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
 
+from bot import metrics
 from bot.article import Page
 from bot.charsets import bom_codec, codec_for_label, detect
 from bot.config import Settings
@@ -33,6 +34,7 @@ from bot.errors import (
     FetchTimeout,
     HTTPStatusError,
     InvalidURL,
+    NewsbotError,
     NotHTML,
     TooLarge,
     TooManyRedirects,
@@ -182,9 +184,13 @@ class Fetcher:
                     start, headers, frozenset(accept), deadline, method=method, body=body
                 )
         except TimeoutError as exc:
+            metrics.FETCH_FAILURES.labels("fetch_timeout").inc()
             raise FetchTimeout(
                 f"{start} did not answer completely within {self._timeout:g} s"
             ) from exc
+        except NewsbotError as exc:
+            metrics.fetch_failed(exc)
+            raise
 
     async def aclose(self) -> None:
         await self._client.aclose()

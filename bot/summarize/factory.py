@@ -16,6 +16,7 @@ import dataclasses
 import logging
 from typing import Protocol
 
+from bot import metrics
 from bot.article import Article, Summary
 from bot.config import Settings
 from bot.errors import SummarizerError
@@ -86,6 +87,7 @@ class GuardedSummarizer:
         self, article: Article, lang: str | None, *, reason: str, dropped: int = 0
     ) -> Summary:
         log.warning("%s fell back to extractive for %s: %s", self.name, article.url, reason)
+        metrics.fallback()
         summary = await self.fallback.summarize(article, lang=lang)
         return dataclasses.replace(
             summary,

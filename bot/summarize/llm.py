@@ -32,6 +32,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from bot import metrics
 from bot.article import Article, Summary
 from bot.config import Settings
 from bot.errors import SummarizerError
@@ -462,12 +463,19 @@ class LLMSummarizer:
 
     async def _request(self, messages: list[ChatCompletionMessageParam], mode: ResponseMode) -> str:
         fmt = mode.response_format()
-        completion: Any = await self._openai().chat.completions.create(
-            model=self.model,
-            messages=messages,
-            response_format=fmt if fmt is not None else openai.omit,  # type: ignore[arg-type]
-            timeout=self._timeout,
-        )
+        try:
+            completion: Any = await self._openai().chat.completions.create(
+                model=self.model,
+                messages=messages,
+                response_format=fmt if fmt is not None else openai.omit,  # type: ignore[arg-type]
+                timeout=self._timeout,
+            )
+        except openai.OpenAIError as exc:
+            metrics.model_call(metrics.cause(exc))
+            raise
+        usage = getattr(completion, "usage", None)
+        metrics.model_call("ok", getattr(usage, "prompt_tokens", 0) or 0,
+                           getattr(usage, "completion_tokens", 0) or 0)
         # A non-JSON content type makes the SDK hand back the raw text instead.
         if not isinstance(completion, ChatCompletion):
             raise _Garbage("the reply was not a chat completion")

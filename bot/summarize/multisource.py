@@ -28,6 +28,7 @@ from pathlib import Path
 from string import Template
 from typing import Protocol
 
+from bot import metrics
 from bot.article import Article
 from bot.errors import SummarizerError
 from bot.summarize.chunking import split_for_budget
@@ -284,6 +285,7 @@ class MultiSourceSummarizer:
             return await self._by_model(self.model, sources, lang)
         except SummarizerError as exc:
             reason = str(exc)
+        metrics.fallback()
         log.warning("%s fell back to extractive for a %d-source story: %s",
                     self.model.name, len(sources), reason)
         points = await asyncio.to_thread(extractive_points, sources, max_points=self.max_points)

@@ -34,6 +34,7 @@ from telegram.request import HTTPXRequest
 from bot.cache import SummaryCache
 from bot.config import Settings
 from bot.errors import InputError
+from bot.health import Health, HealthServer
 from bot.telegram import delivery, handlers, topics
 from bot.telegram.chats import StoreChatPrefs
 from bot.telegram.context import BotContext, BotData, Services
@@ -128,6 +129,7 @@ def build_application(
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
     api = settings.telegram_api_url.rstrip("/")
     factory = pipeline_factory or _default_pipeline
+    health_servers: list[HealthServer] = []  # the METRICS_PORT server, once started
 
     async def post_init(app: BotApp) -> None:
         from bot.digests import Digests
@@ -157,6 +159,9 @@ def build_application(
             summarizer_name=_summarizer_name(pipeline),
         )
         await app.bot.set_my_commands(COMMANDS)
+        if settings.metrics_port is not None:
+            health_servers.append(await start_health_server(
+                settings.metrics_port, store.engine, app.bot_data.services.rounds, digest_tick))
         if digest_tick is not None and app.job_queue is not None:
             app.job_queue.run_repeating(
                 # `first` is a moment after start: a job added before the scheduler runs
@@ -188,6 +193,8 @@ def build_application(
                  f"{digest_tick:g} s" if digest_tick is not None else "(off)")
 
     async def post_shutdown(app: BotApp) -> None:
+        while health_servers:
+            await health_servers.pop().stop()
         services = app.bot_data.take()
         if services is not None:
             try:
@@ -282,6 +289,16 @@ def webhook_secret(settings: Settings) -> str:
         log.warning("TELEGRAM_WEBHOOK_SECRET is not set; using a random one for this process")
         return secrets.token_urlsafe(32)
     return value
+
+
+async def start_health_server(
+    port: int, engine: Any, rounds: DigestRounds, digest_tick: float | None
+) -> HealthServer:
+    # Unhealthy after three missed ticks (and a minute of slack for a slow round's start).
+    stale = None if digest_tick is None else 3 * digest_tick + 60
+    server = HealthServer(Health(engine, lambda: rounds.last_tick, stale_after=stale), port=port)
+    await server.start()
+    return server
 
 
 def _default_pipeline(settings: Settings, cache: SummaryCache) -> Pipeline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, TimedOut
 
+from bot import metrics
 from bot.errors import RecipientGone
 from bot.telegram.context import BotContext
 from bot.telegram.digest_render import first_story_url, render_digest
@@ -121,16 +123,24 @@ class DigestRounds:
         self._lock = asyncio.Lock()
         self.completed = 0  # rounds run to the end, for logs and tests
         self.skipped = 0
+        # time.time() when the last tick ended (a round run or a round still running):
+        # /healthz calls the bot stuck when this stops moving.
+        self.last_tick: float | None = None
 
     async def tick(self, now: datetime | None = None) -> RoundReport | None:
         """Deliver what is due; None when a round was already running."""
         if self._lock.locked():
             self.skipped += 1
+            self.last_tick = time.time()  # alive: the round is busy, not stuck
             log.info("digest round still running; skipping this tick")
             return None
         async with self._lock:
+            started = time.monotonic()
             report = await self._digests.run_round(self._send, now=now)
             self.completed += 1
+            self.last_tick = time.time()
+            metrics.digest_round(time.monotonic() - started, due=report.due, sent=report.sent,
+                                 failed=report.failed, finished_at=self.last_tick)
             return report
 
 

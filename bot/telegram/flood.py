@@ -14,8 +14,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             try:
                 async with limiter or contextlib.nullcontext():
                     return await self._inner.process_request(
-                        callback, args, kwargs, endpoint, data, rate_limit_args
+                        _counting_429(callback), args, kwargs, endpoint, data, rate_limit_args
                     )
             except BadRequest:  # a NetworkError subclass, but final: the request is wrong
                 raise
@@ -88,11 +90,13 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if attempt == retries or not _idempotent(endpoint):
                     raise
                 log.warning("%s timed out; retrying (%d/%d)", endpoint, attempt + 1, retries)
+                metrics.telegram_retry("timeout")
             except NetworkError as exc:
                 if attempt == retries:
                     raise
                 log.warning("%s failed (%s); retrying (%d/%d)", endpoint, exc, attempt + 1,
                             retries)
+                metrics.telegram_retry("network")
             await asyncio.sleep(self._backoff * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -117,3 +121,24 @@ class FloodLimiter(BaseRateLimiter[int]):
 
 def _idempotent(endpoint: str) -> bool:
     return endpoint in _IDEMPOTENT or endpoint.startswith(_IDEMPOTENT_PREFIXES)
+
+
+def _counting_429(
+    callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+) -> Callable[..., Coroutine[Any, Any, JSONResult]]:
+    """`callback` that counts each RetryAfter (HTTP 429), and each call AIORateLimiter makes
+    again after one."""
+    calls = 0
+
+    async def call(*args: Any, **kwargs: Any) -> JSONResult:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            metrics.telegram_retry("retry_after")
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            metrics.telegram_429()
+            raise
+
+    return call

@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator, Hashable
 from typing import TYPE_CHECKING, Protocol
 
+from bot import metrics
 from bot.errors import InvalidURL, NewsbotError
 from bot.urls import canonical_url
 
@@ -72,10 +73,12 @@ class LinkJobs:
                 future.cancel()
                 raise
             except BaseException as exc:
+                metrics.link_failed(exc)
                 future.set_exception(exc)
                 future.exception()  # retrieved here: only the waiters re-raise it
                 raise
             else:
+                metrics.link_summarized()
                 future.set_result(result)
                 return result
             finally:
