@@ -326,6 +326,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.status import collect, render
+
+    report = collect(settings)
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n" if args.json
+                     else render(report))
+    return 0 if report["database"]["ok"] else 1
+
+
 def _emit_jsonl(rec: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -366,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443, metavar="N",
                    help="webhook port (default 8443)")
 
+    p = sub.add_parser("status", help="database, chats, topics, last digest round, what is due")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("digest", help="print one topic's digest of the last day")
     p.add_argument("topic", metavar="TOPIC", help='free text ("North Korea") or a feed URL')
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -404,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = ".".join(str(x) for x in first["loc"]).upper()
         sys.stderr.write(f"newsbot: error: setting {where}: {first['msg']}\n")
         return 2
-    if args.command in ("summarize", "extract", "digest"):
+    if args.command in ("summarize", "extract", "digest", "status"):
         # A terminal user wants results on stdout and only warnings on stderr.
         _configure_logging(settings.model_copy(update={"log_level": "WARNING"}), args.verbose)
     else:
@@ -412,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, settings)
+        if args.command == "status":
+            return cmd_status(args, settings)
         handler = {
             "summarize": cmd_summarize, "extract": cmd_extract, "digest": cmd_digest,
         }[args.command]
