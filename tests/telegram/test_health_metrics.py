@@ -151,3 +151,63 @@ async def test_metrics_count_digests_sent_rounds_and_telegram_429s(
     assert sample(after, "newsbot_due_chats") == 1
     assert moved("newsbot_telegram_429_total") == 1
     assert moved("newsbot_telegram_retries_total", reason="retry_after") == 1
+
+
+async def test_metrics_count_model_calls_tokens_and_fallbacks(
+    botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
+) -> None:
+    from tests.fakes.openai_server import FakeOpenAI, FakeReply
+
+    port = free_port()
+    good = site.page("/llm/metrics-good", article_html())
+    down = site.page("/llm/metrics-down", article_html())
+    with FakeOpenAI() as llm:
+        async with start_bot(summarizer="llm", openai_base_url=llm.base_url,
+                             openai_api_key="sk-test", llm_max_retries=1, llm_timeout=2,
+                             metrics_port=port):
+            _, _, before = await aget(port, "/metrics")
+            botapi.push_message(good)
+            await botapi.wait_for(replies(botapi, USER, 1), timeout=15)
+            answered = len(llm.history)
+            llm.queue(*[FakeReply(status=500, error="model is down")] * 10)
+            botapi.push_message(down)
+            await botapi.wait_for(replies(botapi, USER, 2), timeout=15)
+            _, _, after = await aget(port, "/metrics")
+        prompt = sum(_prompt_tokens(r) for r in llm.history[:answered])
+
+    def moved(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert moved("newsbot_model_calls_total", outcome="ok") == answered >= 1
+    assert moved("newsbot_model_calls_total", outcome="internal_server_error") >= 1
+    assert moved("newsbot_model_tokens_total", kind="prompt") == prompt
+    assert moved("newsbot_model_tokens_total", kind="completion") >= answered
+    assert moved("newsbot_extractive_fallbacks_total") == 1
+
+
+def _prompt_tokens(request: Any) -> int:
+    """The prompt tokens the fake server reported for one request (its own count)."""
+    from tests.fakes.openai_server import _usage
+
+    return _usage(request, "")["prompt_tokens"]
+
+
+def healthcheck(env: dict[str, str]) -> int:
+    """Exit code of the image's HEALTHCHECK command, `python -m bot.healthcheck`."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "bot.healthcheck"], capture_output=True,
+                          env={**os.environ, **env}, timeout=120, check=False).returncode
+
+
+async def test_docker_healthcheck_asks_healthz(start_bot: StartBot, clean_env: Any) -> None:
+    port = free_port()
+    async with start_bot(metrics_port=port):
+        healthy = await asyncio.to_thread(healthcheck, {"METRICS_PORT": str(port)})
+    # The bot is gone: nothing answers on the port.
+    gone = await asyncio.to_thread(healthcheck, {"METRICS_PORT": str(port)})
+    # No METRICS_PORT: `newsbot status` decides (the test database is there).
+    by_status = await asyncio.to_thread(healthcheck, {"METRICS_PORT": ""})
+    assert (healthy, gone, by_status) == (0, 1, 0)
