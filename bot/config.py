@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,6 +24,22 @@ def _split_csv(value: object) -> object:
 CsvList = Annotated[list[str], NoDecode]
 
 
+def is_local_endpoint(base_url: str | None) -> bool:
+    """A loopback, private-network or single-label host (`ollama:11434` in Docker)."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").strip("[]").lower()
+    if not host:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -35,6 +53,17 @@ class Settings(BaseSettings):
     llm_max_input_tokens: int = Field(default=6000, ge=500)
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=1, le=10)
+    # Sampling: 0 keeps small models from wandering off the article (llama.cpp's default
+    # is 0.8, OpenAI's 1.0); the output cap leaves room for 5 points with citations.
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_max_output_tokens: int = Field(default=400, ge=64)
+    # Model work per article: beyond this many tokens only the first part is summarized.
+    llm_max_article_tokens: int = Field(default=24_000, ge=500)
+    # Requests in flight to the endpoint at once (None: 1 for a local server, 4 hosted).
+    llm_concurrency: int | None = Field(default=None, ge=1)
+    # A second call that checks each point against its cited sentences (None: on for
+    # hosted endpoints, off for a local OPENAI_BASE_URL, where every call costs seconds).
+    llm_verify: bool | None = None
 
     # --- fetching ---------------------------------------------------------------------
     fetch_timeout: float = Field(default=15.0, gt=0)
@@ -81,6 +110,12 @@ class Settings(BaseSettings):
     # /healthz and /metrics on this port (off when unset or empty).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
+    @field_validator("llm_concurrency", "llm_verify", mode="before")
+    @classmethod
+    def _empty_is_auto(cls, value: object) -> object:
+        # `LLM_CONCURRENCY=` as copied from .env.example means "pick for me".
+        return None if isinstance(value, str) and not value.strip() else value
+
     _csv = field_validator(
         "fetch_allow_private_hosts", "allowed_users", "news_search_feeds", mode="before"
     )(_split_csv)
@@ -95,6 +130,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.newsbot_data_dir / 'newsbot.sqlite3'}"
+
+    @property
+    def llm_is_local(self) -> bool:
+        """Is the endpoint a server on this machine or network (Ollama, llama.cpp)?"""
+        return is_local_endpoint(self.openai_base_url)
+
+    @property
+    def effective_llm_concurrency(self) -> int:
+        if self.llm_concurrency is not None:
+            return self.llm_concurrency
+        return 1 if self.llm_is_local else 4
+
+    @property
+    def effective_llm_verify(self) -> bool:
+        return self.llm_verify if self.llm_verify is not None else not self.llm_is_local
 
     @property
     def use_llm(self) -> bool:

@@ -103,3 +103,22 @@ def _pack(pieces: list[str], budget: int, *, sep: str) -> list[str]:
 def _estimate(chars: int, words: int) -> int:
     """`estimate_tokens` of a text known only by its length and word count."""
     return max(math.ceil(chars / 3), words) if chars else 0
+
+
+def cap_text(text: str, max_tokens: int) -> tuple[str, bool]:
+    """The start of `text` that fits `max_tokens`, cut at a sentence end; True if cut.
+
+    Bounds the model work one article can cause (LLM_MAX_ARTICLE_TOKENS): a 5 MB page
+    would otherwise become hundreds of calls. Only the head is looked at, so this is
+    cheap whatever the size of `text`.
+    """
+    chars = max_tokens * 3
+    if len(text) <= chars and estimate_tokens(text) <= max_tokens:
+        return text, False
+    head = text[:chars]
+    while head and estimate_tokens(head) > max_tokens:
+        head = head[: int(len(head) * 0.9)]
+    cut = max(head.rfind("\n"), *(head.rfind(end) for end in (". ", "! ", "? ", "。")))
+    if cut > len(head) // 2:
+        head = head[: cut + 1]
+    return head.rstrip(), True

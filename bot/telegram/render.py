@@ -43,8 +43,12 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1].rstrip() + "…"
     header = [f"<b>{escape(title)}</b>"]
-    if summary.partial:
+    # The summarizer's own notes ("long article: these points cover the first N words",
+    # a language it fell back to) say why a summary is partial better than the teaser line.
+    long_article = any(note.startswith("long article") for note in summary.notes)
+    if summary.partial and not long_article:
         header.append(f"<i>{escape(messages.TEASER_NOTE)}</i>")
+    header.extend(f"<i>ℹ️ {escape(note[:1].upper() + note[1:])}</i>" for note in summary.notes)
     blocks: list[str] = ["\n".join(header) + "\n"]
     for point in summary.points:
         blocks.extend(_bullet(point, limit))

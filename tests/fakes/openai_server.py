@@ -8,12 +8,25 @@
 
 It speaks HTTP on 127.0.0.1 from a thread, so it works whatever event loop the test runs.
 `POST /v1/chat/completions` validates the request the way the real API does (model and
-messages present, known `response_format` types only) and answers with completion JSON of
-the real shape. Scripted replies are consumed one per request from a FIFO queue; with the
-queue empty it answers with a deterministic, faithful default: the first sentences of the
-<article> block of the last user message (or of a <points> block, for merge calls) as
-points, as JSON when JSON was asked for and as bullet lines otherwise. `reject_json_schema`
-mimics llama.cpp's Python server, which answers `json_schema` with HTTP 500.
+messages present, known `response_format` types only, sampling parameters in range) and
+answers with completion JSON of the real shape. Scripted replies are consumed one per
+request from a FIFO queue; with the queue empty it answers with a deterministic, faithful
+default, as JSON when JSON was asked for and as numbered lines otherwise:
+
+* a summary request: the first sentences of the <article> block ("[n] text" lines), each
+  citing its own number — copied as they are, so in the article's language whatever
+  language was asked for, as small local models often do;
+* a merge request: the first point of each part of the <points> block, citations kept;
+* a verification request: each claim judged supported when every word of 4+ letters in it
+  occurs in the sentences quoted under it.
+
+Failure modes of real servers, switchable at any time:
+* `reject_json_schema` — llama.cpp's Python server answers `json_schema` with HTTP 500;
+* `grammar_json` — a grammar-constrained JSON reply ends a string at the first `"` the
+  model meant as a quotation mark, so such points come back as fragments;
+* `serial_delay` — one request at a time, each taking that many seconds, the others
+  waiting in the server's queue (llama.cpp with one slot, Ollama's default);
+  `peak_in_flight` is the most requests the server held at once (queued or processing).
 
 Thread-safe and cheap per request (a fan-out benchmark sends thousands); pass
 `record=False` to keep no history.
@@ -57,6 +70,9 @@ class FakeReply:
     hang: float = 0.0  # seconds to wait before answering (cut short when the server stops)
     garbage: bool = False  # 200 with a body that is not JSON at all
     finish_reason: str = "stop"
+    # Points written in the format the request asked for ({"text", "sentences"} objects
+    # or numbered lines), each a (text, cited sentence numbers) pair or just a text.
+    points: list[str | tuple[str, list[int]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,13 @@ class FakeOpenAI:
         self.default_points = default_points
         self.record = record
         self.api_key = api_key  # when set, other bearer tokens get 401 like the real API
+        self.grammar_json = False
+        self.serial_delay = 0.0
+        self.peak_in_flight = 0
+        self._in_flight = 0
+        self._serial = threading.Lock()
         self.history: list[RecordedRequest] = []
+        self.answers: list[str] = []  # the message content of each 200 answer, in order
         self._replies: collections.deque[FakeReply] = collections.deque()
         self._lock = threading.Lock()
         self._calls = 0
@@ -160,8 +182,32 @@ class FakeOpenAI:
         with self._lock:
             return self.history[-1]
 
+    @property
+    def summary_calls(self) -> list[RecordedRequest]:
+        """Recorded requests that asked for points (articles, parts and merges)."""
+        return [r for r in self.history if _kind(r) != "verify"]
+
+    @property
+    def verify_calls(self) -> list[RecordedRequest]:
+        return [r for r in self.history if _kind(r) == "verify"]
+
     # -- the API -----------------------------------------------------------------------
     def _answer(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            if self.serial_delay:
+                # One slot: the others wait here, in the server's queue, as on llama.cpp.
+                with self._serial:
+                    self._stopping.wait(self.serial_delay)
+                    return self._respond(request)
+            return self._respond(request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _respond(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self._calls += 1
             if self.record:
@@ -192,9 +238,18 @@ class FakeOpenAI:
             return status, {**headers, **reply.headers}, payload
 
         content = reply.content
+        if content is None and reply.points is not None:
+            content = _render(
+                [p if isinstance(p, tuple) else (p, []) for p in reply.points],
+                fmt_type,
+                grammar=self.grammar_json,
+            )
         if content is None:
-            content = _default_content(request, fmt_type, self.default_points)
+            content = _default_content(request, fmt_type, self.default_points, self.grammar_json)
         model = str(body["model"])
+        if self.record:
+            with self._lock:
+                self.answers.append(content)
         completion = {
             "id": f"chatcmpl-fake{next(self._ids):08d}",
             "object": "chat.completion",
@@ -293,6 +348,21 @@ def _invalid(body: Any) -> str | None:
         schema = fmt.get("json_schema")
         if not isinstance(schema, dict) or not schema.get("name"):
             return "Missing required parameter: 'response_format.json_schema.name'."
+    return _invalid_sampling(body)
+
+
+def _invalid_sampling(body: dict[str, Any]) -> str | None:
+    temperature = body.get("temperature")
+    if temperature is not None and not (
+        isinstance(temperature, int | float) and 0 <= temperature <= 2
+    ):
+        return f"Invalid 'temperature': {temperature!r}; expected a number from 0 to 2."
+    for name in ("max_tokens", "max_completion_tokens", "seed"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"Invalid type for '{name}': expected an integer."
+    if body.get("max_tokens") is not None and body["max_tokens"] < 1:
+        return "Invalid 'max_tokens': must be at least 1."
     return None
 
 
@@ -309,33 +379,109 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _default_content(request: RecordedRequest, fmt_type: str | None, count: int) -> str:
-    """The first sentences of the delimited data block: faithful by construction."""
+_LINE_NUMBER = re.compile(r"^\[(\d+)\]\s*(.*)$")
+_CITED_POINT = re.compile(r"^\s*-\s+(.*?)\s*\[([\d,\s]*)\]\s*$")
+_CLAIM = re.compile(r"^(\d+)\.\s+(.*)$")
+_QUOTED = re.compile(r"^\s+\[\d+\]\s*(.*)$")
+
+
+def _kind(request: RecordedRequest) -> str:
+    fmt = request.json.get("response_format") if isinstance(request.json, dict) else None
+    schema = fmt.get("json_schema") if isinstance(fmt, dict) else None
+    if isinstance(schema, dict) and schema.get("name") == "verdicts":
+        return "verify"
+    if isinstance(fmt, dict) and "verdicts" in json.dumps(fmt.get("schema") or {}):
+        return "verify"
+    user = request.content("user")
+    if "claim" in user.split("<points>")[0] and "<points>" in user:
+        return "verify"
+    return "merge" if "<points>" in user and "<article>" not in user else "summary"
+
+
+def _default_content(
+    request: RecordedRequest, fmt_type: str | None, count: int, grammar: bool = False
+) -> str:
+    """A faithful answer to whatever the request asked for."""
+    kind = _kind(request)
     user = request.content("user")
     sources = _SOURCE_BLOCK.findall(user)
     blocks = _BLOCK.findall(user)
-    if sources:  # each source's first sentence, citing it
-        points = [f"{first[0]} [{n}]" for n, text in sources[:count]
-                  if (first := _first_sentences(text, 1))]
+    if sources and kind != "verify":  # several articles: each one's first sentence, citing it
+        points = [(first[0][0], [int(n)]) for n, text in sources[:count]
+                  if (first := _first_sentences(text, 1))]  # fmt: skip
+        return _render(points, fmt_type, grammar=grammar)
+    source = blocks[-1][1] if blocks else user
+    if kind == "verify":
+        return _verdicts(source, fmt_type)
+    if kind == "merge":
+        points = _first_of_each_part(source, count)
     else:
-        points = _first_sentences(blocks[-1][1] if blocks else user, count)
+        points = _first_sentences(source, count)
+    return _render(points, fmt_type, grammar=grammar)
+
+
+def _render(points: list[tuple[str, list[int]]], fmt_type: str | None, *, grammar: bool) -> str:
     if fmt_type in ("json_object", "json_schema"):
-        return json.dumps({"points": points}, ensure_ascii=False)
-    return "\n".join(f"- {p}" for p in points)
+        items = []
+        for text, cites in points:
+            if grammar and '"' in text:
+                # The grammar closes the string at the model's quotation mark.
+                text = text.split('"', 1)[0]
+            items.append({"text": text, "sentences": cites})
+        return json.dumps({"points": items}, ensure_ascii=False)
+    return "\n".join(
+        f"{i}. {text}" + (f" [{', '.join(map(str, cites))}]" if cites else "")
+        for i, (text, cites) in enumerate(points, 1)
+    )
 
 
-def _first_sentences(text: str, count: int) -> list[str]:
-    found: list[str] = []
+def _first_sentences(text: str, count: int) -> list[tuple[str, list[int]]]:
+    found: list[tuple[str, list[int]]] = []
     for line in text.splitlines():
-        line = _BULLET.sub("", line).strip()
-        if not line or line.lower().startswith("title:"):
-            continue
-        for sentence in _SENTENCE_END.split(line):
-            if sentence.strip():
-                found.append(sentence.strip())
-                if len(found) == count:
-                    return found
-    return found
+        line = line.strip()
+        numbered = _LINE_NUMBER.match(line)
+        if numbered:
+            found.append((numbered.group(2).strip(), [int(numbered.group(1))]))
+        else:
+            line = _BULLET.sub("", line).strip()
+            if not line or line.lower().startswith("title:"):
+                continue
+            found.extend((s.strip(), []) for s in _SENTENCE_END.split(line) if s.strip())
+        if len(found) >= count:
+            return found[:count]
+    return found[:count]
+
+
+def _first_of_each_part(text: str, count: int) -> list[tuple[str, list[int]]]:
+    parts = [p for p in re.split(r"(?m)^Part \d+:\s*$", text) if p.strip()]
+    found = []
+    for part in parts:
+        for line in part.splitlines():
+            m = _CITED_POINT.match(line)
+            if m:
+                found.append((m.group(1), [int(n) for n in re.findall(r"\d+", m.group(2))]))
+                break
+    return found[: max(count, 5)]
+
+
+def _verdicts(text: str, fmt_type: str | None) -> str:
+    claims: dict[int, tuple[str, list[str]]] = {}
+    current = 0
+    for line in text.splitlines():
+        claim, quoted = _CLAIM.match(line), _QUOTED.match(line)
+        if claim and not line.startswith(" "):
+            current = int(claim.group(1))
+            claims[current] = (claim.group(2), [])
+        elif quoted and current:
+            claims[current][1].append(quoted.group(1))
+    verdicts = []
+    for number, (claim, sentences) in claims.items():
+        words = set(re.findall(r"\w+", " ".join(sentences).casefold()))
+        needed = [w for w in re.findall(r"\w+", claim.casefold()) if len(w) >= 4]
+        verdicts.append((number, all(w in words for w in needed)))
+    if fmt_type in ("json_object", "json_schema"):
+        return json.dumps({"verdicts": [{"claim": n, "supported": ok} for n, ok in verdicts]})
+    return "\n".join(f"{n}. {'yes' if ok else 'no'}" for n, ok in verdicts)
 
 
 def _usage(request: RecordedRequest, content: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.summarize.llm import Prompts
+from bot.summarize.prompts import Prompts
 from tests.fakes.articles import SEED_PARAGRAPHS, SEED_TITLE, article_html
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.site import FakeSite, Response
@@ -130,12 +130,13 @@ def test_prompt_injection_stays_inside_the_data_block(site: FakeSite, llm: FakeO
 
     request = llm.last
     assert [m["role"] for m in request.messages] == ["system", "user"]
-    assert request.content("system") == Prompts.load().system  # untouched by the page
+    prompts = Prompts.load()
+    assert request.content("system") == prompts.system_for("English")  # untouched by the page
     user = request.content("user")
     # One data block, closed once: the page's own tags were made inert (the template
     # itself names <article> once more, in its closing reminder).
     assert user.count("</article>") == 1
-    assert user.count("<article>") == Prompts.load().user.template.count("<article>")
+    assert user.count("<article>") == prompts.user.template.count("<article>")
     assert "<points>" not in user and "</points>" not in user
     block = user[user.index("<article>") : user.index("</article>")]
     assert "Ignore all previous instructions" in block

@@ -186,20 +186,19 @@ async def test_the_rate_limit_says_when_to_come_back(
 async def test_a_long_summary_is_split_into_valid_messages(
     botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
 ) -> None:
-    from tests.fakes.openai_server import FakeOpenAI, FakeReply
+    from tests.fakes.openai_server import FakeOpenAI
 
+    # Points are at most ~30 words, so long ones are made of long words: 5 of them still
+    # need more than one Telegram message.
     paragraphs = [
-        f"Delegate {i} said that " + ", ".join(
-            f"the committee on item {i}-{j} approved {j * 7} new positions in Springfield"
-            for j in range(14)
+        f"Delegate {i} approved " + " ".join(
+            f"intergovernmental-coordination-item-{i}-{j}-of-the-springfield-committee"
+            for j in range(13)
         ) + "." for i in range(6)
     ]
     url = site.page("/long", article_html("A very long report", paragraphs))
-    points = [p for p in paragraphs[:5]]
-    import json
 
-    with FakeOpenAI() as llm:
-        llm.queue(*[FakeReply(content=json.dumps({"points": points}))] * 3)
+    with FakeOpenAI(default_points=5) as llm:
         async with start_bot(summarizer="llm", openai_base_url=llm.base_url,
                              openai_api_key="sk-test"):
             botapi.push_message(url)
