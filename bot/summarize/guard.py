@@ -178,9 +178,13 @@ class Support:
         """What in `point` this text does not back (empty: the point is supported)."""
         found: list[str] = []
         figures = figures_of(point, point=True)
+        # "5,000" may be read as 5000 or as 5.0 (a decimal comma): one reading must match.
+        readings: dict[str, bool] = {}
         for figure in figures.figures:
-            if not self.figures.supports(figure):
-                found.append(f"number {figure.text!r}")
+            readings[figure.text] = readings.get(figure.text, False) or self.figures.supports(
+                figure
+            )
+        found.extend(f"number {text!r}" for text, ok in readings.items() if not ok)
         for word, value in _bindings(point).items():
             bound = self.bindings.get(word)
             if bound and not any(_close(v, x) for v in value for x in bound):
@@ -206,12 +210,15 @@ class Support:
 
     def _unsupported_names(self, point: str, *, compounds: bool) -> list[str]:
         missing: list[str] = []
-        for run in name_runs(point):
+        for run in name_runs(point, numerals=True):
             initials = "".join(_initial(w) for w in run if w.casefold() not in _ACRONYM_GLUE)
             if len(run) > 1 and initials in self.acronyms:
                 continue  # "United States" for "U.S.", "World War II" for "WWII"
-            missing.extend(w for w in run if w.casefold() not in _ACRONYM_GLUE
-                           and not self.has_name(w, compounds=compounds))  # fmt: skip
+            missing.extend(
+                w for w in run
+                if w.casefold() not in _ACRONYM_GLUE and not roman_value(w)
+                and not self.has_name(w, compounds=compounds)
+            )  # fmt: skip
         return missing
 
     def has_name(self, word: str, *, compounds: bool = False) -> bool:
@@ -342,8 +349,12 @@ def _close(a: float, b: float) -> bool:
 
 
 # -- names -------------------------------------------------------------------------------
-def name_runs(point: str) -> list[list[str]]:
-    """Runs of consecutive names in `point`; a sentence's first word only if not an opener."""
+def name_runs(point: str, *, numerals: bool = False) -> list[list[str]]:
+    """Runs of consecutive names in `point`; a sentence's first word only if not an opener.
+
+    Roman numerals are numbers, not names; with `numerals` they still end a run they
+    follow ("World War II"), for comparing its initials with an acronym ("WWII").
+    """
     runs: list[list[str]] = []
     current: list[str] = []
     last_end = -1
@@ -353,8 +364,9 @@ def name_runs(point: str) -> list[list[str]]:
         is_name = bool(word) and word[0].isupper() and word.casefold() not in _NOT_NAMES
         if is_name and (figures_of(word).figures or figures_of(word).magnitudes):
             is_name = False  # "Third", "Twelve", "Thousands", "II": numbers, checked as such
-        if is_name and roman_value(word):
-            is_name = False
+        if roman_value(word):
+            # "World War I": the numeral belongs to the run (never the pronoun "I" here).
+            is_name = numerals and bool(current) and not gap_breaks(point, last_end, match)
         if is_name and opener and _POSSESSIVE.sub("", word.casefold()) in OPENERS:
             is_name = False
         gap = point[last_end : match.start()] if last_end >= 0 else ""
@@ -373,6 +385,10 @@ def name_runs(point: str) -> list[list[str]]:
     if current:
         runs.append(current)
     return runs
+
+
+def gap_breaks(point: str, last_end: int, match: re.Match[str]) -> bool:
+    return last_end < 0 or point[last_end : match.start()].strip() != ""
 
 
 def names_in(point: str) -> list[str]:
