@@ -113,12 +113,12 @@ class Numbered:
 
     def best_match(self, point: str, k: int = 2) -> tuple[int, ...]:
         """The sentences sharing most words with `point`: citations for an uncited point."""
-        words = _content(point)
+        words = _terms(point)
         if not words:
             return ()
         scored = []
         for s in self.sentences:
-            overlap = len(words & _content(s.text))
+            overlap = len(words & _terms(s.text))
             if overlap:
                 scored.append((overlap, -s.number, s.number))
         scored.sort(reverse=True)
@@ -131,6 +131,19 @@ class Numbered:
 def _content(text: str) -> set[str]:
     return {w for w in (m.group(0).casefold() for m in _WORD.finditer(text))
             if w not in STOPWORDS and (len(w) > 2 or w.isdigit())}  # fmt: skip
+
+
+def _terms(text: str) -> set[str]:
+    """Content words, numbers without separators, and CJK character pairs of `text`."""
+    folded = text.casefold()
+    terms = {re.sub(r"[^\d.]|\.(?=\d{3})", "", n) for n in _NUMBER.findall(folded)}
+    for cjk in _SPACELESS_RUN.findall(folded):
+        terms.update(cjk[i : i + 2] for i in range(max(1, len(cjk) - 1)))
+    return terms | _content(_SPACELESS_RUN.sub(" ", _NUMBER.sub(" ", folded)))
+
+
+_NUMBER = re.compile(r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
+_SPACELESS_RUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]+")
 
 
 # -- reading replies ---------------------------------------------------------------------

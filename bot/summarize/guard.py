@@ -120,20 +120,36 @@ def check_grounded(
     return GuardResult(verdicts)
 
 
+@dataclass(frozen=True, slots=True)
+class TextResult:
+    """`check_points`' answer, as the point texts that were kept and dropped."""
+
+    kept: list[str]
+    dropped: list[str]
+
+    @property
+    def dropped_points(self) -> int:
+        return len(self.dropped)
+
+
 def check_points(
     points: Sequence[str],
     article_text: str,
     *,
     point_language: str | None = None,
     article_language: str | None = None,
-) -> GuardResult:
+) -> TextResult:
     """Check uncited points against the sentences of `article_text` that match them best."""
     numbered = Numbered.from_text(article_text)
-    return check_grounded(
+    result = check_grounded(
         [GroundedPoint(p) for p in points],
         numbered,
         point_language=point_language,
         article_language=article_language,
+    )
+    return TextResult(
+        [v.point.text for v in result.verdicts if v.ok],
+        [v.point.text for v in result.verdicts if not v.ok],
     )
 
 
@@ -178,13 +194,7 @@ class Support:
         """What in `point` this text does not back (empty: the point is supported)."""
         found: list[str] = []
         figures = figures_of(point, point=True)
-        # "5,000" may be read as 5000 or as 5.0 (a decimal comma): one reading must match.
-        readings: dict[str, bool] = {}
-        for figure in figures.figures:
-            readings[figure.text] = readings.get(figure.text, False) or self.figures.supports(
-                figure
-            )
-        found.extend(f"number {text!r}" for text, ok in readings.items() if not ok)
+        found.extend(f"number {text!r}" for text in self.unsupported_numbers(point))
         for word, value in _bindings(point).items():
             bound = self.bindings.get(word)
             if bound and not any(_close(v, x) for v in value for x in bound):
@@ -207,6 +217,15 @@ class Support:
         if lang in ("", "en"):
             found.extend(self._swapped_relation(point))
         return found
+
+    def unsupported_numbers(self, point: str) -> list[str]:
+        """The numbers of `point`, as written, that this text does not state."""
+        # "5,000" may be read as 5000 or as 5.0 (a decimal comma): one reading must match.
+        readings: dict[str, bool] = {}
+        for figure in figures_of(point, point=True).figures:
+            ok = readings.get(figure.text, False) or self.figures.supports(figure)
+            readings[figure.text] = ok
+        return [text for text, ok in readings.items() if not ok]
 
     def _unsupported_names(self, point: str, *, compounds: bool) -> list[str]:
         missing: list[str] = []
@@ -346,6 +365,20 @@ def _bindings(text: str) -> dict[str, set[float]]:
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 0.1 * max(abs(a), abs(b))
+
+
+class Source:
+    """A whole article, for callers that check a point against all of it (no citations)."""
+
+    def __init__(self, text: str) -> None:
+        self._support = Support(text)
+
+    def unsupported(self, point: str, *, check_names: bool = True) -> list[str]:
+        """The numbers (and names) of `point`, as written, that the article does not state."""
+        missing = self._support.unsupported_numbers(point)
+        if check_names and dominant_script(point) == self._support.script:
+            missing.extend(self._support._unsupported_names(point, compounds=False))
+        return missing
 
 
 # -- names -------------------------------------------------------------------------------
@@ -520,6 +553,6 @@ def supported(point: str, source_text: str, *, language: str | None = None) -> b
 
 
 __all__ = [
-    "GuardResult", "Support", "Verdict", "check_grounded", "check_points",
+    "GuardResult", "Source", "Support", "TextResult", "Verdict", "check_grounded", "check_points",
     "dominant_script", "name_runs", "names_in", "supported", "words_comparable",
 ]  # fmt: skip
