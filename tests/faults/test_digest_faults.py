@@ -180,8 +180,10 @@ def test_killed_mid_round_and_restarted_sends_each_digest_once(
     first = _start(env, tmp_path / "first.log")
     try:
         botapi.wait_for_sync(
+            # A condition, not a sleep: generous, since a child that imports the whole bot
+            # on a loaded 2-core machine can take a minute before its first round.
             lambda: sum(digests_received(botapi, c) for c in chats) >= delivered_first,
-            timeout=60,
+            timeout=180,
         )
         clock.sleep(0.5)  # more sends are now held in flight
         first.send_signal(signal.SIGKILL)
@@ -193,7 +195,7 @@ def test_killed_mid_round_and_restarted_sends_each_digest_once(
     second = _start(env, tmp_path / "second.log")
     try:
         botapi.wait_for_sync(
-            lambda: all(digests_received(botapi, c) >= 1 for c in chats), timeout=90
+            lambda: all(digests_received(botapi, c) >= 1 for c in chats), timeout=180
         )
         clock.sleep(1.0)  # a duplicate, if any, would arrive now
     finally:
