@@ -55,5 +55,11 @@ def test_image_builds_and_runs_newsbot_version() -> None:
             ["docker", "run", "--rm", "-e", "NEWSBOT_DATA_DIR=./data", tag, "status", "--json"],
             capture_output=True, text=True, timeout=300, check=False)
         assert '"sqlite:////data/newsbot.sqlite3"' in pinned.stdout, pinned.stderr
+        # `docker exec … newsbot status` skips the entrypoint: the newsbot on PATH pins it too.
+        exec_like = subprocess.run(
+            ["docker", "run", "--rm", "-e", "NEWSBOT_DATA_DIR=./data", "--entrypoint", "sh",
+             tag, "-c", "newsbot status --json"],
+            capture_output=True, text=True, timeout=300, check=False)
+        assert '"sqlite:////data/newsbot.sqlite3"' in exec_like.stdout, exec_like.stderr
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, check=False)
