@@ -351,8 +351,8 @@ def _inert(text: str) -> str:
 
 
 def _language_name(code: str | None) -> str:
-    # Imported here: the extractive path (and bot.news) must not pull in the openai SDK.
-    from bot.summarize.llm import language_name
+    # Imported here: the extractive path (and bot.news) need not load the prompt texts.
+    from bot.summarize.prompts import language_name
 
     return language_name(code) if code else "the language of the sources"
 
