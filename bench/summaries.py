@@ -29,7 +29,22 @@ sys.path.insert(0, str(REPO))
 from bot.summarize.extractive import select_points  # noqa: E402
 from bot.summarize.sentences import split_sentences  # noqa: E402
 
-DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "cnndm-frank200"
+
+def _default_data() -> Path:
+    """../shared beside the checkout; from a git worktree, beside the main checkout."""
+    checkouts = [REPO]
+    dotgit = REPO / ".git"
+    if dotgit.is_file():  # a worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(dotgit.read_text(encoding="utf-8").split(":", 1)[1].strip())
+        checkouts.append(gitdir.resolve().parents[2])
+    for checkout in checkouts:
+        candidate = checkout.parent / "shared" / "datasets" / "cnndm-frank200"
+        if candidate.exists():
+            return candidate
+    return checkouts[-1].parent / "shared" / "datasets" / "cnndm-frank200"
+
+
+DEFAULT_DATA = _default_data()
 METRICS = ("rouge1", "rouge2", "rougeLsum")
 TUNED_ON = 100  # items [0, 100) were used to choose the weights
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.summarize.extractive import _leans, _trim
+from bot.summarize.extractive import _leans, _trim, select_points
 from tests.test_cli import newsbot
 
 
@@ -90,3 +90,24 @@ def test_openers_that_lean_on_the_previous_sentence(sentence: str) -> None:
 )
 def test_sentences_that_stand_on_their_own(sentence: str) -> None:
     assert not _leans(sentence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The city council approved the hospital budget on Tuesday after a long debate. "
+        "Among them were the mayor and two deputies who had opposed the plan for months. "
+        "The new wing will open next spring with two hundred additional beds for patients. "
+        "Builders say the work will start in March once the contracts are signed by all sides.",
+        "Міська рада у вівторок ухвалила бюджет лікарні після довгих дебатів у залі. "
+        "Перш за все, йдеться про мера та двох заступників, які місяцями були проти плану. "
+        "Нове крило відкриють наступної весни, і там буде двісті додаткових ліжок для хворих. "
+        "Будівельники кажуть, що роботи почнуться в березні після підписання всіх контрактів.",
+    ],
+    ids=["en", "uk"],
+)
+def test_a_sentence_continuing_the_one_before_is_never_a_point(text: str) -> None:
+    points = select_points(text, min_points=3)
+
+    assert len(points) == 3, points
+    assert not any(p.startswith(("Among them", "Перш за все")) for p in points), points
