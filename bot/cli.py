@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from bot import __version__
 from bot.article import Article, Summary
 from bot.config import Settings
 from bot.errors import InputError, InvalidURL, NewsbotError, UnreadableInput
-from bot.redaction import Redactor, install
+from bot.redaction import Redactor
 
 log = logging.getLogger("newsbot")
 # Every line the CLI writes about a failure goes through this (set up with the logging).
@@ -317,6 +318,7 @@ def _story_count(text: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.preflight import check_storage
     from bot.telegram.app import run_bot
 
     if settings.telegram_bot_token is None:
@@ -324,7 +326,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in the "
             "environment or .env"
         )
+    # The data directory and the database first: a start that would fail there must not
+    # have talked to Telegram (or registered a webhook) already.
+    # A SIGTERM during start-up (before PTB installs its handlers) stops the start like
+    # Ctrl-C does, instead of killing the process mid-migration.
+    signal.signal(signal.SIGTERM, _interrupt)
+    check_storage(settings)
     run_bot(settings, webhook_url=args.webhook_url, listen=args.listen, port=args.port)
+    # Stopped cleanly: a late second signal (a wrapper forwarding the first) changes nothing.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 0
 
 
@@ -335,6 +346,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n" if args.json
                      else render(report))
     return 0 if report["database"]["ok"] else 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _emit_jsonl(rec: dict[str, Any]) -> None:
@@ -391,21 +406,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(settings: Settings, verbose: bool) -> None:
-    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request with its full URL at INFO; quiet, though the redaction
-    # below would mask the token in them anyway.
-    for noisy in ("httpx", "httpx2", "httpcore", "openai", "telegram.ext.Updater"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from bot import logs
+
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level, logging.INFO)
     global _redact
-    _redact = install(
-        secret.get_secret_value()
-        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret,
-                       settings.openai_api_key)
-        if secret is not None
+    _redact = logs.setup(
+        level=level, fmt=settings.log_format,
+        secrets=(
+            secret.get_secret_value()
+            for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret,
+                           settings.openai_api_key)
+            if secret is not None
+        ),
     )
+
+
+def setting_problem(exc: ValidationError) -> str:
+    """One line naming the first bad setting and what is wrong with it (secrets not shown)."""
+    first = exc.errors()[0]
+    where = ".".join(str(x) for x in first["loc"]).upper()
+    message = str(first["msg"]).removeprefix("Value error, ")
+    value = first.get("input")
+    secret = any(word in where for word in ("TOKEN", "KEY", "SECRET"))
+    if isinstance(value, str) and not secret and value not in message:
+        message = f"{value!r}: {message}"
+    return f"setting {where}: {message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -414,9 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]).upper()
-        sys.stderr.write(f"newsbot: error: setting {where}: {first['msg']}\n")
+        sys.stderr.write(f"newsbot: error: {setting_problem(exc)}\n")
         return 2
     if args.command in ("summarize", "extract", "digest", "status"):
         # A terminal user wants results on stdout and only warnings on stderr.

@@ -23,6 +23,18 @@ def _split_csv(value: object) -> object:
 
 CsvList = Annotated[list[str], NoDecode]
 
+# `postgres://` (Heroku, most hosting panels) and bare `postgresql://` would make SQLAlchemy
+# look for psycopg2 (or fail on the `postgres` name); the installed driver is psycopg 3.
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+PSYCOPG_SCHEME = "postgresql+psycopg://"
+
+
+def _empty_is_unset(value: object) -> object:
+    """`TOKEN=` as copied from .env.example means "not set", not "the empty string"."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
 
 def is_local_endpoint(base_url: str | None) -> bool:
     """A loopback, private-network or single-label host (`ollama:11434` in Docker)."""
@@ -106,9 +118,54 @@ class Settings(BaseSettings):
     digest_default_timezone: str = "UTC"
     max_topics_per_chat: int = Field(default=20, ge=1)
 
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # /healthz and /metrics on this port (off when unset or empty).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # `text` for people, `json` (one object per line) for log collectors.
+    log_format: Literal["text", "json"] = "text"
+
+    _unset = field_validator(
+        "telegram_bot_token", "openai_api_key", "openai_base_url", "database_url",
+        mode="before",
+    )(_empty_is_unset)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_driver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        for scheme in _POSTGRES_SCHEMES:
+            if value.startswith(scheme):
+                return PSYCOPG_SCHEME + value[len(scheme):]
+        return value
+
+    @field_validator("digest_default_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        from bot.schedule import format_digest_time, parse_digest_time
+
+        return format_digest_time(parse_digest_time(value))
+
+    @field_validator("digest_default_timezone")
+    @classmethod
+    def _digest_zone(cls, value: str) -> str:
+        from bot.schedule import valid_timezone
+
+        value = value.strip()
+        if not valid_timezone(value):
+            raise ValueError(f"unknown timezone {value!r} (expected an IANA name like Europe/Kyiv)")
+        return value
 
     @field_validator("llm_concurrency", "llm_verify", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,8 +33,8 @@ from telegram.request import HTTPXRequest
 
 from bot.cache import SummaryCache
 from bot.config import Settings
-from bot.errors import InputError
 from bot.health import Health, HealthServer
+from bot.preflight import ConfigError
 from bot.telegram import delivery, handlers, topics
 from bot.telegram.chats import StoreChatPrefs
 from bot.telegram.context import BotContext, BotData, Services
@@ -66,10 +66,6 @@ FIRST_ROUND_AFTER = 1.0  # seconds after start
 HOUSEKEEPING_FIRST = 600.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
 Clock = Callable[[], datetime]
-
-
-class ConfigError(InputError):
-    """The bot cannot start with these settings (the CLI prints the message)."""
 
 
 class TelegramRefused(ConfigError):
@@ -110,6 +106,25 @@ def refusal(settings: Settings, status: int | None) -> TelegramRefused:
             "(check TELEGRAM_API_URL, and that TELEGRAM_BOT_TOKEN looks like 123456:ABC…)"
         )
     return TelegramRefused(f"Telegram rejected TELEGRAM_BOT_TOKEN (HTTP {status or 401})")
+
+
+class NewsbotApplication(Application):
+    """PTB's Application, stopped once by the first SIGTERM/SIGINT.
+
+    PTB raises SystemExit on *every* stop signal. A second one (`docker stop` after Ctrl-C,
+    a SIGTERM to the process group that a wrapper such as `uv run` forwards again) lands in
+    the middle of the shutdown and aborts it: the store is never closed, pending tasks are
+    destroyed and the event loop is closed under them. Later signals are only noted.
+    """
+
+    _stopping = False
+
+    def _raise_system_exit(self) -> None:  # type: ignore[override]
+        if self._stopping:
+            log.info("already stopping; finishing the shutdown")
+            return
+        self._stopping = True
+        raise SystemExit
 
 
 def build_application(
@@ -201,12 +216,14 @@ def build_application(
                 await services.jobs.pipeline.aclose()
             finally:
                 await asyncio.to_thread(services.store.close)
+            log.info("newsbot stopped")
 
     app: BotApp = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .application_class(NewsbotApplication)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(
             parse_mode=ParseMode.HTML,
@@ -274,6 +291,13 @@ def run_bot(
         request = app.bot.request
         status = request.refused_status if isinstance(request, StatusRequest) else None
         raise refusal(settings, status) from None
+    except NetworkError as exc:
+        # Raised only by the start-up getMe (PTB retries polling errors itself): DNS, a
+        # refused connection, a proxy, a timeout. One line, not PTB's traceback.
+        api = settings.telegram_api_url.rstrip("/")
+        raise ConfigError(
+            f"cannot reach the Telegram Bot API at TELEGRAM_API_URL ({api}): {exc.message}"
+        ) from None
 
 
 def webhook_secret(settings: Settings) -> str:

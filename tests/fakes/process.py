@@ -1,0 +1,94 @@
+"""`python -m bot …` as a child process: the real entry point, as an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FAKE_TOKEN = "123456:TEST-fake-token"
+
+
+def newsbot_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"PYTHONPATH": str(REPO), "SUMMARIZER": "extractive", "LOG_LEVEL": "INFO"})
+    env.update(settings)
+    return env
+
+
+def newsbot(*args: str, cwd: Path, stdin: str = "", timeout: float = 120,
+            **settings: str) -> subprocess.CompletedProcess[str]:
+    """Run one command to completion."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=newsbot_env(**settings),
+                          cwd=cwd, input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class BotProcess:
+    """`newsbot run` in the background; stderr is collected line by line."""
+
+    def __init__(self, *args: str, cwd: Path, **settings: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *args], env=newsbot_env(**settings), cwd=cwd,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: list[str] = []
+        self._new: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+            self._new.put(line)
+        self._new.put(None)
+
+    def wait_for(self, text: str, timeout: float = 90) -> str:
+        """The first stderr line containing `text` (AssertionError with the log otherwise)."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for line in self.lines[seen:]:
+                if text in line:
+                    return line
+            seen = len(self.lines)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {text!r} in the log:\n" + "\n".join(self.lines))
+            try:
+                ended = self._new.get(timeout=min(left, 1.0)) is None
+                if ended and not any(text in line for line in self.lines):
+                    raise AssertionError(f"exited {self.proc.poll()} before {text!r}:\n"
+                                         + "\n".join(self.lines))
+            except queue.Empty:
+                pass
+
+    def stop(self, sig: int = signal.SIGTERM, *, twice: bool = False,
+             timeout: float = 60) -> int:
+        self.proc.send_signal(sig)
+        if twice:
+            time.sleep(0.05)
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(timeout=10)
+        return code
+
+    def __enter__(self) -> BotProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
