@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.article import Article, Summary
 from bot.config import Settings
-from bot.errors import InputError, InvalidURL, NewsbotError, UnreadableInput
+from bot.errors import ExtractionError, InputError, InvalidURL, NewsbotError, UnreadableInput
 from bot.redaction import Redactor
 
 log = logging.getLogger("newsbot")
@@ -27,6 +27,11 @@ log = logging.getLogger("newsbot")
 _redact = Redactor()
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+# A single line shorter than both is a title, not an article (characters for scripts
+# written without spaces: one line of Chinese is one "word").
+HEADLINE_WORDS = 20
+HEADLINE_CHARS = 120
+MAX_SINCE_HOURS = 168  # `newsbot digest --since`: up to a week (a weekend catch-up and more)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -90,7 +95,15 @@ async def load_article(source: Source, fetcher: Any, stdin: TextIO) -> Article:
     if source.kind == "html":
         html = _read_html_file(source)
         return await asyncio.to_thread(extract_safely, html, url=source.path.resolve().as_uri())  # type: ignore[union-attr]
-    return article_from_text(_read_text_input(source, stdin))
+    article = article_from_text(_read_text_input(source, stdin))
+    where = "stdin" if source.path is None else source.raw
+    if not article.text.strip():
+        raise ExtractionError(f"no article text in {where}")
+    if not article.title and "\n" not in article.text.strip() and \
+            len(article.text.split()) < HEADLINE_WORDS and len(article.text) < HEADLINE_CHARS:
+        # One short line is a headline: "summarizing" it would just repeat it as a point.
+        raise ExtractionError(f"no article text in {where} (only a title)")
+    return article
 
 
 # --- output -------------------------------------------------------------------------------
@@ -169,6 +182,13 @@ async def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from bot.pipeline import Pipeline
     from bot.summarize.factory import build_summarizer
 
+    lang = args.lang
+    if lang is not None and not settings.use_llm:
+        # The extractive summarizer quotes the article and cannot translate: say so, once.
+        sys.stderr.write(f"newsbot: note: --lang {lang} ignored: translation needs a model "
+                         "(set OPENAI_API_KEY or OPENAI_BASE_URL); the points stay in each "
+                         "article's language\n")
+        lang = None
     fetcher = Fetcher(settings)
     pipeline = Pipeline(settings, fetcher=fetcher, summarizer=build_summarizer(settings))
     records: list[dict[str, Any]] = []
@@ -178,7 +198,10 @@ async def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 source = classify(raw)
                 article = await load_article(source, fetcher, sys.stdin)
-                summary = await pipeline.summarize_article(article, lang=args.lang)
+                summary = await pipeline.summarize_article(article, lang=lang)
+                if not summary.points:
+                    raise ExtractionError("no article text to summarize (only a title, or "
+                                          "too little text)")
             except NewsbotError as exc:
                 status = status or exc.exit_code
                 if args.jsonl or (args.json and len(args.inputs) > 1):
@@ -302,9 +325,22 @@ def _positive_hours(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
-    if not 0 < value <= 24:
-        raise argparse.ArgumentTypeError("--since takes 0 to 24 hours")
+    if not 0 < value <= MAX_SINCE_HOURS:
+        raise argparse.ArgumentTypeError(
+            f"--since takes more than 0 and at most {MAX_SINCE_HOURS} hours (a week)"
+        )
     return value
+
+
+def _language(text: str) -> str:
+    from bot.languages import normalize
+
+    code = normalize(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a language code (use a two-letter ISO 639-1 code such as de or uk)"
+        )
+    return code
 
 
 def _story_count(text: str) -> int:
@@ -373,29 +409,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (to stderr)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # `-v` after the subcommand too (`newsbot summarize -v URL`); SUPPRESS keeps the
+    # subparser from resetting a `-v` given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log more (to stderr)")
 
-    p = sub.add_parser("summarize", help="summarize articles (URLs, .html/.txt files, - for stdin)")
+    p = sub.add_parser("summarize", parents=[common],
+                       help="summarize articles (URLs, .html/.txt files, - for stdin)")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object (an array for many)")
     fmt.add_argument("--jsonl", action="store_true", help="one JSON object per input per line")
-    p.add_argument("--lang", metavar="CODE", help="language of the points (default: article's)")
+    p.add_argument("--lang", metavar="CODE", type=_language,
+                   help="language of the points, an ISO 639-1 code such as de or uk "
+                        "(needs a model; default: the article's)")
 
-    p = sub.add_parser("extract", help="show the article text newsbot reads from a page")
+    p = sub.add_parser("extract", parents=[common],
+                       help="show the article text newsbot reads from a page")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per input per line")
 
-    p = sub.add_parser("run", help="run the Telegram bot")
+    p = sub.add_parser("run", parents=[common], help="run the Telegram bot")
     p.add_argument("--webhook-url", metavar="URL", help="serve a webhook instead of polling")
     p.add_argument("--listen", default="0.0.0.0", metavar="ADDR",  # noqa: S104 - a server's job
                    help="webhook listen address (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=8443, metavar="N",
                    help="webhook port (default 8443)")
 
-    p = sub.add_parser("status", help="database, chats, topics, last digest round, what is due")
+    p = sub.add_parser("status", parents=[common],
+                       help="database, chats, topics, last digest round, what is due")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("digest", help="print one topic's digest of the last day")
+    p = sub.add_parser("digest", parents=[common],
+                       help="print one topic's digest of the last day")
     p.add_argument("topic", metavar="TOPIC", help='free text ("North Korea") or a feed URL')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--since", type=_positive_hours, default=24.0, metavar="HOURS",

@@ -294,7 +294,8 @@ class Fetcher:
             raise NotHTML(_wrong_type(media_type, accept, url))  # before downloading it
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self._max_bytes:
-            raise TooLarge(f"{url} is {int(length)} bytes; the limit is {self._max_bytes}")
+            raise TooLarge(f"{url} is {int(length)} bytes; the limit is FETCH_MAX_BYTES "
+                           f"({self._max_bytes})")
         decoder = _BodyDecoder(response.headers.get("content-encoding", ""), self._max_bytes, url)
         raw = await self._read_raw(url, response)
         # Decompressing, sniffing and decoding megabytes is CPU work: done in a thread so the
@@ -320,7 +321,8 @@ class Fetcher:
             async for chunk in response.aiter_raw():
                 received += len(chunk)
                 if received > self._max_bytes:
-                    raise TooLarge(f"{url} sent more than {self._max_bytes} bytes")
+                    raise TooLarge(f"{url} sent more than FETCH_MAX_BYTES "
+                                   f"({self._max_bytes}) bytes")
                 chunks.append(chunk)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"{url} stalled while sending the page") from exc
@@ -502,7 +504,8 @@ class _Inflater:
     def _count(self, chunk: bytes) -> None:
         self._produced += len(chunk)
         if self._produced > self._limit:
-            raise TooLarge(f"{self._url} is more than {self._limit} bytes once decompressed")
+            raise TooLarge(f"{self._url} is more than FETCH_MAX_BYTES ({self._limit}) bytes once "
+                           "decompressed")
 
 
 class _BodyDecoder:

@@ -63,6 +63,10 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 
 
+# The operator's way out, named in every refusal (a local news site, an intranet wiki).
+_ALLOW_HINT = " (to allow a host, list it in FETCH_ALLOW_PRIVATE_HOSTS)"
+
+
 def is_public_ip(ip: IPAddress) -> bool:
     """True when `ip` is a globally routable unicast address (IPv4 or IPv6).
 
@@ -112,7 +116,8 @@ async def resolve_checked(
     if literal is not None:
         if is_public_ip(literal) or is_allowed(name, port, allow):
             return [literal.compressed]
-        raise BlockedAddress(f"refusing to connect to non-public address {literal.compressed}")
+        raise BlockedAddress(f"refusing to connect to non-public address {literal.compressed}"
+                             f"{_ALLOW_HINT}")
     try:
         found = await (resolver or system_resolver)(name, port)
     except OSError as exc:
@@ -124,7 +129,8 @@ async def resolve_checked(
     for address in found:
         ip = _ip_literal(address.split("%", 1)[0])
         if ip is None or not is_public_ip(ip):
-            raise BlockedAddress(f"refusing to connect to {name}: it resolves to {address}")
+            raise BlockedAddress(f"refusing to connect to {name}: it resolves to the non-public "
+                                 f"address {address}{_ALLOW_HINT}")
     return found
 
 

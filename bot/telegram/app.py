@@ -259,6 +259,9 @@ def build_application(
     app.add_handler(CallbackQueryHandler(topics.forget_button,
                                          pattern=f"^{topics.FORGET_PREFIX}"))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.links))
+    # Last in its group: only a command none of the handlers above took gets here.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND,
+                                   handlers.unknown_command))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
     return app

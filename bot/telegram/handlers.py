@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import languages
 from bot.errors import NewsbotError
 from bot.telegram import messages
 from bot.telegram.context import BotContext
@@ -22,7 +22,6 @@ from bot.telegram.render import escape, render_summary, to_plain
 
 log = logging.getLogger(__name__)
 
-_LANG_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 _TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5 s per chat action
 _REFUSED_CAP = 10_000  # (user, chat) refusals remembered; past this, earlier days are dropped
 
@@ -122,7 +121,7 @@ async def lang(update: Update, context: BotContext) -> None:
         return
     chats = context.services.chats
     args = context.args or []
-    if len(args) != 1 or not (_LANG_CODE.fullmatch(args[0]) or args[0].lower() == "auto"):
+    if len(args) != 1:
         current = await chats.language(chat.id) or _user_language(update) or "auto"
         await message.reply_text(messages.LANG_USAGE.format(current=escape(current)))
         return
@@ -131,9 +130,30 @@ async def lang(update: Update, context: BotContext) -> None:
         await chats.set_language(chat.id, None)
         await message.reply_text(messages.LANG_AUTO)
         return
-    code = code.replace("_", "-")
+    normalized = languages.normalize(code)
+    if normalized is None:
+        await message.reply_text(messages.LANG_NOT_A_LANGUAGE.format(code=escape(code)))
+        return
+    if not context.services.settings.use_llm:
+        # The extractive summarizer quotes the article; it cannot translate. Storing the
+        # code would promise a language the next summary would not be in.
+        await message.reply_text(messages.LANG_NEEDS_MODEL)
+        return
+    code = normalized
     await chats.set_language(chat.id, code)
     await message.reply_text(messages.LANG_SET.format(code=escape(code)))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command this bot doesn't have, in a private chat: one line pointing at /help.
+
+    In groups, commands meant for other bots are none of our business: stay quiet.
+    """
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type != "private" or not message.text:
+        return
+    command = message.text.split()[0].split("@", 1)[0]
+    await message.reply_text(messages.UNKNOWN_COMMAND.format(command=escape(command)))
 
 
 # --- links ---------------------------------------------------------------------------------

@@ -54,6 +54,15 @@ LANG_USAGE = (
 )
 LANG_SET = "Summaries will be in <b>{code}</b> from now on."
 LANG_AUTO = "Summaries will follow your Telegram language again."
+LANG_NOT_A_LANGUAGE = (
+    "<b>{code}</b> is not a language code. Use a two-letter ISO 639-1 code, "
+    "for example <code>/lang de</code> or <code>/lang uk</code>."
+)
+LANG_NEEDS_MODEL = (
+    "Translation needs a language model, and this bot runs without one: summaries stay "
+    "in each article's own language."
+)
+UNKNOWN_COMMAND = "I don't know {command}. /help lists what I can do."
 
 TEASER_NOTE = (
     "⚠️ Only a teaser of this article could be read (paywall or a very short page): "

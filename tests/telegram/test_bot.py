@@ -282,14 +282,18 @@ async def test_a_group_command_addressed_to_the_bot_by_name(
 async def test_lang_sets_the_summary_language_for_the_chat(
     botapi: FakeBotAPI, start_bot: StartBot
 ) -> None:
-    async with start_bot() as app:
-        botapi.push_message("/lang <b>")
+    # A model translates; it is never asked here (no link is sent).
+    async with start_bot(summarizer="llm", openai_base_url="http://127.0.0.1:9/v1") as app:
+        botapi.push_message("/lang")
         await botapi.wait_for(replies(botapi, USER, 1))
+        botapi.push_message("/lang <b>")
+        await botapi.wait_for(replies(botapi, USER, 2))
         botapi.push_message("/lang pt-BR")
-        sent = await botapi.wait_for(replies(botapi, USER, 2))
+        sent = await botapi.wait_for(replies(botapi, USER, 3))
         assert await app.bot_data.services.chats.language(USER) == "pt-BR"
     assert "Usage: /lang CODE" in sent[0].text and "Now: en" in sent[0].text
-    assert "pt-BR" in sent[1].text
+    assert sent[1].text.startswith("<b> is not a language code")  # shown literally
+    assert "pt-BR" in sent[2].text
 
 
 async def test_refused_markup_is_resent_as_plain_text(
