@@ -139,8 +139,13 @@ class DigestRounds:
             report = await self._digests.run_round(self._send, now=now)
             self.completed += 1
             self.last_tick = time.time()
-            metrics.digest_round(time.monotonic() - started, due=report.due, sent=report.sent,
+            took = time.monotonic() - started
+            metrics.digest_round(took, due=report.due, sent=report.sent,
                                  failed=report.failed, finished_at=self.last_tick)
+            if report.due or report.sent or report.failed:
+                # One line per round that did something; the idle minutes stay silent.
+                log.info("digest round: %d due, %d sent, %d failed in %.1f s",
+                         report.due, report.sent, report.failed, took)
             return report
 
 
