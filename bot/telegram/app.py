@@ -63,6 +63,7 @@ COMMANDS = [
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 FIRST_ROUND_AFTER = 1.0  # seconds after start
+STOP_AFTER_START = 0.2  # seconds: a stop signal that came while starting is acted on then
 HOUSEKEEPING_FIRST = 600.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
 Clock = Callable[[], datetime]
@@ -118,13 +119,31 @@ class NewsbotApplication(Application):
     """
 
     _stopping = False
+    _stop_when_started = False
 
     def _raise_system_exit(self) -> None:  # type: ignore[override]
         if self._stopping:
             log.info("already stopping; finishing the shutdown")
             return
         self._stopping = True
+        if not self.running:
+            # Still starting (getMe, migrations, deleteWebhook): an exception now would land
+            # inside a half-made request and break the shutdown ("no running event loop").
+            # Finish starting, then stop.
+            self._stop_when_started = True
+            return
         raise SystemExit
+
+    async def start(self) -> None:
+        await super().start()
+        if self._stop_when_started:
+            # Later, not now: the loop must first finish this run_until_complete (its own
+            # stop callback is queued) and enter run_forever, where PTB expects SystemExit.
+            asyncio.get_running_loop().call_later(STOP_AFTER_START, _exit)
+
+
+def _exit() -> None:
+    raise SystemExit
 
 
 def build_application(
@@ -282,7 +301,10 @@ def run_bot(
     app = build_application(settings)
     try:
         if webhook_url is None:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            # The loop stays open: closing it would put the default SIGTERM action back
+            # before the CLI ignores late signals, and one landing then would kill a
+            # process that had already stopped cleanly (exit -15 instead of 0).
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
             return
         from bot.telegram import webhook
 

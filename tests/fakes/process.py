@@ -74,8 +74,13 @@ class BotProcess:
              timeout: float = 60) -> int:
         self.proc.send_signal(sig)
         if twice:
-            time.sleep(0.05)
-            self.proc.send_signal(sig)
+            # Again while the shutdown runs (a wrapper forwarding it, an impatient operator):
+            # a burst, so one of them lands mid-shutdown however fast this machine is.
+            for pause in (0.001, 0.01, 0.02, 0.05, 0.1):
+                time.sleep(pause)
+                if self.proc.poll() is not None:
+                    break
+                self.proc.send_signal(sig)
         try:
             code = self.proc.wait(timeout=timeout)
         finally:

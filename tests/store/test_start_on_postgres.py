@@ -28,7 +28,9 @@ def test_a_postgres_url_in_its_common_form_starts_the_bot(
                         TELEGRAM_API_URL=api.base_url, DATABASE_URL=short_form(url)) as bot:
             ready = bot.wait_for("ready")
             assert "database=postgresql+psycopg://" in ready
+            # Stopped at once, while it may still be starting its polling: still clean.
             assert bot.stop(signal.SIGTERM) == 0, "\n".join(bot.lines)
+            assert bot.lines[-1].endswith("newsbot stopped"), "\n".join(bot.lines)
         from bot.store.engine import make_engine
 
         engine = make_engine(url)
