@@ -65,9 +65,7 @@ class Weights:
     pronoun: float = 1.0  # factor for a sentence opening with a personal pronoun
     target_words: int = 40  # past min_points, add points while the chosen are this short
     extra_point_floor: float = 0.5  # ...and the next one scores at least this share of the top
-    novelty: float = 0.0  # MMR bonus for new facts (numbers, names); 0.1-0.3 cost ROUGE
     trim_above: int = 24  # a sentence longer than this is cut after its main clause
-    fact_words: int = 0  # extra points with new facts up to this many words; 0: off
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -219,7 +217,6 @@ class _Candidate:
     words: int
     terms: Counter[str]  # what the sentence is about, for relevance
     facts: Counter[str]  # the terms and its small numbers, to tell a repeat from news
-    names: frozenset[str]  # its numbers and proper names: the facts a reader should get
     soft_junk: bool  # a question, a fragment: only when nothing better is there
 
 
@@ -244,31 +241,10 @@ def _candidates(sentences: list[str], title: str, trim_above: int) -> list[_Cand
                 words=words,
                 terms=terms,
                 facts=terms + numbers,
-                names=_names(sentence),
                 soft_junk=_is_soft_junk(sentence) or _dangles(sentence),
             )
         )
     return out
-
-
-# A number, with its group separators ("15,000", "15 000", "15 000" are one figure).
-_NUMBER = re.compile(r"\d+(?:[,.\s  ]\d{3})*(?:[.,]\d+)?")
-_NAME = re.compile(r"(?<![\w.!?] )(?<!^)\b[^\W\d_][\w'’-]*", re.UNICODE)
-
-
-def _names(sentence: str) -> frozenset[str]:
-    """The checkable facts of a sentence: its numbers and its capitalised (proper) names.
-
-    Capitalised words after the first one are names in English, Ukrainian, Russian and
-    most Latin and Cyrillic languages; the opener is skipped because every sentence has one.
-    """
-    facts = {re.sub(r"[,\s  ]", "", m) for m in _NUMBER.findall(sentence)}
-    words = sentence.split()
-    for word in words[1:]:
-        word = word.strip("\"'“”‘’«»()[],.;:!?")
-        if word[:1].isupper() and word.lower() not in _STOPWORDS and len(word) > 1:
-            facts.add(word.lower()[:6])
-    return frozenset(facts)
 
 
 def _is_hard_junk(sentence: str, words: int, tokens: set[str]) -> bool:
@@ -387,31 +363,21 @@ def _pick(
     overlap = [0.0] * len(cands)  # greatest topic similarity to any chosen point
     repeat = [False] * len(cands)
     chosen: list[int] = []
-    covered: set[str] = set()
     chosen_words = 0
     top = max(scores)
     while len(chosen) < min(max_points, len(cands)):
         best, best_value = -1, -math.inf
         for i, score in enumerate(scores):
-            fresh = len(cands[i].names - covered)
-            value = score - w.redundancy * overlap[i] + w.novelty * fresh / (fresh + 2)
+            value = score - w.redundancy * overlap[i]
             if value > best_value and not repeat[i]:
                 best, best_value = i, value
         if best < 0:
             break  # everything left repeats what was chosen
         if len(chosen) >= min_points and (
-            best_value < w.extra_point_floor * top
-            or (
-                chosen_words >= w.target_words
-                and not (
-                    cands[best].names - covered
-                    and chosen_words + cands[best].words <= w.fact_words
-                )
-            )
+            best_value < w.extra_point_floor * top or chosen_words >= w.target_words
         ):
             break
         chosen.append(best)
-        covered |= cands[best].names
         chosen_words += cands[best].words
         for i in range(len(cands)):
             overlap[i] = max(overlap[i], topics[i].cosine(topics[best]))
