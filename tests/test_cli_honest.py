@@ -76,3 +76,15 @@ def test_one_long_line_without_spaces_is_an_article_not_a_title(tmp_path: Path) 
     done = newsbot("summarize", "-", cwd=tmp_path, stdin=line + "\n")
     assert done.returncode == 0, done.stderr
     assert "•" in done.stdout
+
+
+def test_a_rejected_model_key_is_named_in_the_fallback_note(tmp_path: Path) -> None:
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI(api_key="sk-right") as llm:
+        done = newsbot("summarize", "-", cwd=tmp_path, stdin=ARTICLE, SUMMARIZER="llm",
+                       OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="sk-wrong-key")
+    assert done.returncode == 0, done.stderr
+    assert "Kyiv said on Monday" in done.stdout  # the extractive points still come
+    assert "the model rejected the key (HTTP 401; check OPENAI_API_KEY)" in done.stdout
+    assert "sk-wrong-key" not in done.stdout + done.stderr

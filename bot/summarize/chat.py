@@ -349,6 +349,9 @@ def _rejects_format(exc: openai.APIStatusError) -> bool:
 
 def _status_failure(exc: openai.APIStatusError) -> Failure:
     reason = f"HTTP {exc.status_code}"
+    if exc.status_code in (401, 403):
+        # Said plainly: "HTTP 401" on every link sent operators looking at the network.
+        return Fatal(f"the model rejected the key (HTTP {exc.status_code}; check OPENAI_API_KEY)")
     if exc.status_code == 429:
         return Transient(reason, retry_after=_retry_after(exc.response.headers))
     if exc.status_code >= 500 or exc.status_code in (408, 409):
