@@ -180,6 +180,21 @@ class ChatEndpoint:
             client, self._client = self._client, None
             await client.close()
 
+    async def check_key(self) -> str | None:
+        """Ask the cheapest endpoint (`GET /models`, no tokens) whether the key is accepted.
+
+        Returns what to tell the operator when the server refuses the key (401/403), None
+        otherwise: a server that is down, slow or has no `/models` is not a key problem,
+        and each summary handles those on its own with the extractive fallback.
+        """
+        try:
+            await asyncio.wait_for(self._openai().models.list(), timeout=min(self.timeout, 10))
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            return f"the model rejected the key (HTTP {exc.status_code}; check OPENAI_API_KEY)"
+        except Exception as exc:  # anything else is not the key's fault
+            log.debug("model key check inconclusive: %s", type(exc).__name__)
+        return None
+
     # -- one logical call: retries around attempts -------------------------------------
     async def ask(
         self,

@@ -113,6 +113,10 @@ class GuardedSummarizer:
             partial=summary.partial or article.is_teaser,
         )
 
+    async def check_key(self) -> str | None:
+        """What to tell the operator if the model refuses the key, else None."""
+        return await self.llm.check_key()
+
     async def aclose(self) -> None:
         await self.llm.aclose()
         close = getattr(self.fallback, "aclose", None)

@@ -178,6 +178,10 @@ class LLMSummarizer:
     async def aclose(self) -> None:
         await self.endpoint.aclose()
 
+    async def check_key(self) -> str | None:
+        """What to tell the operator if the endpoint refuses the key, else None."""
+        return await self.endpoint.check_key()
+
     # -- the use case ------------------------------------------------------------------
     async def summarize(self, article: Article, *, lang: str | None = None) -> Summary:
         """The model's points, unchecked (GuardedSummarizer checks them)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -109,7 +109,7 @@ def refusal(settings: Settings, status: int | None) -> TelegramRefused:
     return TelegramRefused(f"Telegram rejected TELEGRAM_BOT_TOKEN (HTTP {status or 401})")
 
 
-class NewsbotApplication(Application):
+class NewsbotApplication(BotApp):
     """PTB's Application, stopped once by the first SIGTERM/SIGINT.
 
     PTB raises SystemExit on *every* stop signal. A second one (`docker stop` after Ctrl-C,
@@ -164,6 +164,7 @@ def build_application(
     api = settings.telegram_api_url.rstrip("/")
     factory = pipeline_factory or _default_pipeline
     health_servers: list[HealthServer] = []  # the METRICS_PORT server, once started
+    background: set[asyncio.Task[None]] = set()  # start-up checks still running
 
     async def post_init(app: BotApp) -> None:
         from bot.digests import Digests
@@ -193,6 +194,12 @@ def build_application(
             summarizer_name=_summarizer_name(pipeline),
         )
         await app.bot.set_my_commands(COMMANDS)
+        # A wrong OPENAI_API_KEY would otherwise show only as a fallback note on every link;
+        # say it once, at start, without holding the start-up for a slow model server.
+        check_key = getattr(getattr(pipeline, "summarizer", None), "check_key", None)
+        if check_key is not None:
+            # Not app.create_task: the application is not running yet in post_init.
+            background.add(asyncio.create_task(_warn_if_key_rejected(check_key)))
         if settings.metrics_port is not None:
             health_servers.append(await start_health_server(
                 settings.metrics_port, store.engine, app.bot_data.services.rounds, digest_tick))
@@ -227,6 +234,10 @@ def build_application(
                  f"{digest_tick:g} s" if digest_tick is not None else "(off)")
 
     async def post_shutdown(app: BotApp) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        background.clear()
         while health_servers:
             await health_servers.pop().stop()
         services = app.bot_data.take()
@@ -355,6 +366,12 @@ def _default_pipeline(settings: Settings, cache: SummaryCache) -> Pipeline:
 
     return Pipeline.build(settings, cache=cache)
 
+
+
+async def _warn_if_key_rejected(check_key: Callable[[], Awaitable[str | None]]) -> None:
+    problem = await check_key()
+    if problem is not None:
+        log.warning("%s: links get the extractive summary until it is fixed", problem)
 
 
 def _summarizer_name(pipeline: object) -> str:

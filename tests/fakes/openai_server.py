@@ -114,6 +114,7 @@ class FakeOpenAI:
         self.default_points = default_points
         self.record = record
         self.api_key = api_key  # when set, other bearer tokens get 401 like the real API
+        self.model_lists = 0  # GET /v1/models answered (the bot's start-up key check)
         self.grammar_json = False
         self.serial_delay = 0.0
         self.peak_in_flight = 0
@@ -300,7 +301,12 @@ class FakeOpenAI:
                 self._send(*fake._answer(request))
 
             def do_GET(self) -> None:
-                if self.path.split("?", 1)[0].rstrip("/") == "/v1/models":
+                auth = self.headers.get("Authorization", "")
+                if fake.api_key is not None and auth != f"Bearer {fake.api_key}":
+                    # The real API refuses a wrong key on every endpoint, /models included.
+                    self._send(*_error(401, "Incorrect API key provided.", "invalid_api_key"))
+                elif self.path.split("?", 1)[0].rstrip("/") == "/v1/models":
+                    fake.model_lists += 1
                     payload = {"object": "list", "data": [{"id": "fake", "object": "model"}]}
                     self._send(200, {}, json.dumps(payload).encode())
                 else:
