@@ -7,10 +7,8 @@ empty database get one of their own. Unreachable server: skip locally, fail unde
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -22,13 +20,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
-from bot.digests import ChatDigest, Digests
-from bot.errors import RecipientGone
+from bot.digests import Digests
 from bot.pipeline import Pipeline
 from bot.store import Store
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.outbox import Outbox
 from tests.fakes.site import FakeSite
 
 # Read at import time: the autouse clean_env fixture strips NEWSBOT_* before each test.
@@ -143,27 +141,6 @@ def world(site: FakeSite, eight: datetime) -> NewsWorld:
     # from just before it.
     return serve_news_world(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED},
                             now=eight + timedelta(days=1, minutes=-30))
-
-
-class Outbox:
-    """A `send` that records digests and can refuse some chats."""
-
-    def __init__(self, *, gone: Collection[int] = (), failing: Collection[int] = ()) -> None:
-        self.sent: list[ChatDigest] = []
-        self.gone = set(gone)
-        self.failing = set(failing)
-
-    async def __call__(self, digest: ChatDigest) -> None:
-        await asyncio.sleep(0)
-        assert digest.chat_id is not None
-        if digest.chat_id in self.gone:
-            raise RecipientGone("Forbidden: bot was blocked by the user")
-        if digest.chat_id in self.failing:
-            raise ConnectionError("Bot API unreachable")
-        self.sent.append(digest)
-
-    def per_chat(self) -> Counter[int | None]:
-        return Counter(d.chat_id for d in self.sent)
 
 
 @pytest.fixture

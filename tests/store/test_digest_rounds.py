@@ -14,13 +14,13 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.digests import ChatDigest, Digests, is_dead_local_worker
-from bot.errors import RecipientGone
+from bot.digests import Digests, is_dead_local_worker
 from bot.pipeline import Pipeline
 from bot.store import Store
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.outbox import Outbox
 from tests.fakes.site import FakeSite
 
 TODAY = datetime.now(UTC).date()
@@ -62,27 +62,6 @@ async def make_digests(world: NewsWorld) -> AsyncIterator:
     yield make
     for pipeline in made:
         await pipeline.aclose()
-
-
-class Outbox:
-    """A `send` that records digests and can refuse some chats."""
-
-    def __init__(self, *, gone: set[int] = frozenset(), failing: set[int] = frozenset()) -> None:
-        self.sent: list[ChatDigest] = []
-        self.gone = set(gone)
-        self.failing = set(failing)
-
-    async def __call__(self, digest: ChatDigest) -> None:
-        await asyncio.sleep(0)
-        assert digest.chat_id is not None
-        if digest.chat_id in self.gone:
-            raise RecipientGone("Forbidden: bot was blocked by the user")
-        if digest.chat_id in self.failing:
-            raise ConnectionError("Bot API unreachable")
-        self.sent.append(digest)
-
-    def per_chat(self) -> Counter[int]:
-        return Counter(d.chat_id for d in self.sent)
 
 
 async def test_round_sends_each_due_chat_once_and_shares_summaries(

@@ -19,8 +19,8 @@ from bot.pipeline import Pipeline
 from bot.store import SentStory, Store
 from bot.store.tables import ArticleRow, SentStoryRow
 from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss
+from tests.fakes.outbox import Outbox
 from tests.fakes.site import FakeSite, Request, Response
-from tests.store.test_digest_rounds import Outbox
 
 NOW = datetime.now(UTC)
 

@@ -31,8 +31,8 @@ from bot.telegram.flood import FloodLimiter
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.outbox import Outbox
 from tests.fakes.site import FakeSite
-from tests.store.test_digest_rounds import Outbox
 
 TODAY = datetime.now(UTC).date()
 AT = datetime.combine(TODAY, time(8, 1), tzinfo=UTC) + timedelta(days=1)
