@@ -163,6 +163,21 @@ class Store:
                 return _chat(session.get_one(ChatRow, chat_id))
         return self._update_chat(chat_id, language=language)
 
+    def set_language_if_unset(self, chat_id: int, language: str) -> None:
+        """Give a chat a first language without overwriting one chosen meanwhile.
+
+        First contact stores the Telegram language of who wrote; updates are handled
+        concurrently, so a `/lang de` in the same burst may already have written its choice.
+        """
+        with self._write() as session:
+            self._ensure_chat(session, chat_id, utcnow())
+            _dml(
+                session,
+                update(ChatRow)
+                .where(col(ChatRow.chat_id) == chat_id, col(ChatRow.language).is_(None))
+                .values(language=language, updated_at=utcnow()),
+            )
+
     def get_chat(self, chat_id: int) -> Chat | None:
         with self._read() as session:
             row = session.get(ChatRow, chat_id)

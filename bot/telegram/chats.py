@@ -50,7 +50,7 @@ class StoreChatPrefs:
         if chat is None:
             self._store.upsert_chat(chat_id)  # create first: a racer may do the same
             if user_language:
-                self._store.set_language(chat_id, user_language)
+                self._store.set_language_if_unset(chat_id, user_language)
         elif not chat.active:
             # Writing again after blocking the bot (or re-adding it) means it is back.
             self._store.set_active(chat_id, True)

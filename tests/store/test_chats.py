@@ -121,3 +121,16 @@ def test_forget_chat_deletes_everything_about_it_but_shared_articles(store: Stor
     # Others and the shared cache are untouched.
     assert [s.chat_id for s in store.list_subscriptions(10)] == [10]
     assert store.get_summary("https://a.example/1", "en") is not None
+
+
+def test_a_first_contact_language_never_overwrites_a_chosen_one(store: Store) -> None:
+    # Updates are handled concurrently: the first message's "remember the user's Telegram
+    # language" may land after a `/lang de` from the same burst. It must not undo it.
+    store.upsert_chat(7)
+    store.set_language(7, "de")
+    store.set_language_if_unset(7, "en")
+    chat = store.get_chat(7)
+    assert chat is not None and chat.language == "de"
+    store.set_language_if_unset(8, "uk")  # a new chat gets it
+    chat = store.get_chat(8)
+    assert chat is not None and chat.language == "uk"
