@@ -18,21 +18,12 @@ import pytest
 
 from bot.cli import main
 from bot.fetch import decode_html
+from tests.fakes.articles import KYIV_BUDGET_PARAGRAPHS as PARAGRAPHS
 from tests.fakes.site import FakeSite, Response
 
 HOSTILE_LABELS = ["punycode", "base64", "rot13", "hex", "zlib", "idna", "undefined",
                   "unicode_escape"]
 TITLE = "Київрада ухвалила бюджет на 2027 рік"
-PARAGRAPHS = [
-    "Київська міська рада у четвер ухвалила бюджет міста на 2027 рік після тривалих "
-    "дебатів, які тривали майже вісім годин.",
-    "За рішення проголосували 78 депутатів; опозиція критикувала скорочення видатків на "
-    "громадський транспорт та ремонт мостів.",
-    "Міський голова заявив, що пріоритетом залишаються школи, лікарні та укриття, а "
-    "фінансування метро буде переглянуто навесні.",
-    "Експерти зауважують, що доходи бюджету залежать від податку на доходи фізичних осіб, "
-    "який минулого року зріс на дванадцять відсотків.",
-]
 
 
 def page(label: str, where: str) -> tuple[bytes, str]:

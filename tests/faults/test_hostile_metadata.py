@@ -14,22 +14,12 @@ import json
 import pytest
 
 from bot.cli import main
+from tests.fakes.articles import KYIV_BUDGET_PARAGRAPHS
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.site import FakeSite, Response
 from tests.faults.harness import StartBot, answered
 
-PARAS = "".join(
-    f"<p>{p}</p>" for p in [
-        "Київська міська рада у четвер ухвалила бюджет міста на 2027 рік після тривалих "
-        "дебатів, які тривали майже вісім годин.",
-        "За рішення проголосували 78 депутатів; опозиція критикувала скорочення видатків на "
-        "громадський транспорт та ремонт мостів.",
-        "Міський голова заявив, що пріоритетом залишаються школи, лікарні та укриття, а "
-        "фінансування метро буде переглянуто навесні.",
-        "Експерти зауважують, що доходи бюджету залежать від податку на доходи фізичних "
-        "осіб, який минулого року зріс на дванадцять відсотків.",
-    ]
-)
+PARAS = "".join(f"<p>{p}</p>" for p in KYIV_BUDGET_PARAGRAPHS)
 HUGE_SITE = "Вісті Києва " * 1_700  # ~20,000 characters
 HUGE_TITLE = "Бюджет ухвалено " * 1_000
 LD = ('{"@context": "https://schema.org", "@type": "NewsArticle", '
