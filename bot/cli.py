@@ -278,17 +278,9 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             raise FetchError(f"no news source could be reached for {topic!r}")
         progress.say(f"{collected.items_seen} articles, {len(collected.stories)} stories; "
                      "summarizing the top ones…")
-        original = digests.summarize_story
-
-        async def counted(story: Any, lang: str) -> Any:
-            points = await original(story, lang)
-            progress.tick()
-            return points
-
-        digests.summarize_story = counted  # type: ignore[method-assign]
         digest = await digests.topic_digest(
             topic, kind=kind, since=now - timedelta(hours=args.since), now=now,
-            max_stories=args.max_stories,
+            max_stories=args.max_stories, on_summarized=progress.tick,
         )
         progress.done()
     finally:

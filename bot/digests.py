@@ -372,14 +372,24 @@ class Digests:
         max_stories: int | None = None,
         already_sent: dict[str, SentStory] | None = None,
         now: datetime | None = None,
+        on_summarized: Callable[[], None] | None = None,
     ) -> TopicDigest:
+        """The digest for one topic; `on_summarized` is called after each story is summarized
+        (the CLI counts them on stderr)."""
         now = now or self.clock()
         collected = await self.topic_stories(topic, kind=kind, lang=lang, now=now)
+
+        async def summarize(story: Story) -> list[CitedPoint]:
+            points = await self.summarize_story(story, lang)
+            if on_summarized is not None:
+                on_summarized()
+            return points
+
         return await select_for_chat(
             collected,
             since=since,
             max_stories=max_stories or self.settings.digest_max_stories,
-            summarize_story=lambda story: self.summarize_story(story, lang),
+            summarize_story=summarize,
             already_sent=already_sent,
         )
 

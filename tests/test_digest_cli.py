@@ -45,8 +45,9 @@ def test_digest_json_groups_outlets_into_stories(world, site: FakeSite) -> None:
             assert story["points"][0] in " ".join(r.lead for r in world.reports["North Korea"])
         assert len(story["sources"]) == story["outlet_count"]
         assert all(src["url"].startswith("http") for src in story["sources"])
-    # Progress went to stderr, not stdout.
+    # Progress went to stderr, not stdout, and counted each story as it was summarized.
     assert "Searching" in proc.stderr
+    assert "summarized 3 stories" in proc.stderr
 
 
 def test_digest_human_output_and_max_stories(world) -> None:
