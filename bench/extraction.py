@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
@@ -89,6 +90,10 @@ class PageScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+# Shingles (tuples of words) for the page set, single words for the readability set.
+_Token = TypeVar("_Token", str, tuple[str, ...])
+
+
 def score_page(expected: str, extracted: str) -> PageScore:
     """The shingle score of the 181-page benchmark."""
     want, got = shingles(expected), shingles(extracted)
@@ -101,7 +106,7 @@ def score_tokens(expected: str, extracted: str) -> PageScore:
     return _counts(want, got, exact=expected.split() == (extracted or "").split())
 
 
-def _counts(want: Counter, got: Counter, *, exact: bool) -> PageScore:  # type: ignore[type-arg]
+def _counts(want: Counter[_Token], got: Counter[_Token], *, exact: bool) -> PageScore:
     tp = sum((want & got).values())
     fp = sum(got.values()) - tp
     fn = sum(want.values()) - tp

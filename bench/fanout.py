@@ -27,7 +27,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,8 @@ def subscribe_all(store: Any, first: int, count: int, topics: list[str], seed: i
     rnd = random.Random(seed)
     # Zipf-like: the popular topics get most readers, the tail a few each.
     weights = [1 / (rank + 1) ** 1.1 for rank in range(len(topics))]
-    rows_chats, rows_subs = [], []
+    rows_chats: list[int] = []
+    rows_subs: list[tuple[int, str]] = []
     now = datetime.now(UTC)
     for chat in range(first, first + count):
         picks = set(rnd.choices(topics, weights=weights, k=rnd.choice((1, 1, 2, 2, 3))))
@@ -158,7 +159,7 @@ async def one_round(cfg: dict[str, Any], store: Any, at: datetime, limiter: Any,
     sender = DigestSender(app.bot)
     delivered: list[ChatDigest] = []
 
-    phase: Counter[str] = Counter()
+    phase: defaultdict[str, float] = defaultdict(float)  # seconds spent per phase
     noop = bool(os.environ.get("FANOUT_NO_SEND"))  # isolate the bot's side from Telegram's
 
     stamps: list[float] = []

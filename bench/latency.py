@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
 
 import bot.pipeline as pipeline_module  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -90,7 +92,7 @@ def instrument() -> None:
         finally:
             REC.current["extract"] += time.perf_counter() - t0
 
-    pipeline_module.extract_article = timed_extract  # type: ignore[assignment]
+    pipeline_module.extract_article = timed_extract
 
 
 def timed_pipeline(settings: Settings, cache: Any = None) -> Pipeline:
@@ -138,14 +140,14 @@ async def measure(settings: Settings, urls: list[str], limiter: FloodLimiter,
             REC.reset()
             t0 = time.perf_counter()
             api.push_message("/help", user_id=user)
-            await api.wait_for(lambda u=user: api.sent_to(u), timeout=30)
+            await api.wait_for(partial(api.sent_to, user), timeout=30)
             floor.append(time.perf_counter() - t0)
         for i, url in enumerate(urls):
             user = first_user + i
             REC.reset()
             t0 = time.perf_counter()
             api.push_message(f"please read {url}", user_id=user)
-            await api.wait_for(lambda u=user: _done(api, u), timeout=60)
+            await api.wait_for(partial(_done, api, user), timeout=60)
             end = time.perf_counter()
             total = end - t0
             for stage in ("fetch", "extract", "summarize"):
@@ -175,8 +177,9 @@ def main() -> None:
     figures: dict[str, Any] = {"links": args.links}
     with FakeSite() as site, FakeBotAPI() as api, tempfile.TemporaryDirectory() as tmp:
         urls = pages(site, args.links)
-        base = dict(
-            telegram_bot_token=api.token, telegram_api_url=api.base_url,
+        # One configuration for every run; only the flood limiter changes.
+        settings = Settings(
+            telegram_bot_token=SecretStr(api.token), telegram_api_url=api.base_url,
             summarizer="extractive", fetch_allow_private_hosts=[site.host],
             newsbot_data_dir=Path(tmp),
         )
@@ -186,7 +189,6 @@ def main() -> None:
         ]
         print(f"{'config':<16} {'stage':<10} {'p50 ms':>8} {'p95 ms':>8}")
         for name, limiter, first_user in configs:
-            settings = Settings(**base)
             # Fresh URLs per config so the cache never answers.
             results, floor = asyncio.run(
                 measure(settings, [f"{u}?c={first_user}" for u in urls], limiter, api, first_user)

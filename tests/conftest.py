@@ -7,8 +7,9 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,13 +35,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under CI, which must run every test: {reason}"
     return report
+
 
 _ENV_PREFIXES = (
     "OPENAI_", "TELEGRAM_", "FETCH_", "LLM_", "NEWS_", "DATABASE_", "NEWSBOT_", "DIGEST_",
@@ -91,12 +93,12 @@ _real_getaddrinfo = socket.getaddrinfo
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests talk only to loopback; a lookup of any real name fails loudly and at once."""
 
-    def guarded(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        name = host.decode() if isinstance(host, bytes) else str(host)
+    def guarded(host: bytes | str | None, *args: Any, **kwargs: Any) -> list[Any]:
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
         if name in ("localhost", "127.0.0.1", "::1", "") or name.startswith("127."):
-            return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+            return _real_getaddrinfo(host, *args, **kwargs)
         if _is_ip_literal(name):
-            return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+            return _real_getaddrinfo(host, *args, **kwargs)
         raise socket.gaierror(socket.EAI_NONAME, f"tests may not resolve {name!r}")
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)

@@ -148,7 +148,8 @@ def test_the_guard_reattributes_or_drops_points_their_sources_do_not_state(
         "Pyongyang plans to send 6,000 workers, after 15,000 soldiers.",
     ]
     assert story["point_sources"] == [
-        ["Reuters"], ["The Wall Street Journal"], sorted(["Reuters", "Yonhap"], key=n.get),
+        ["Reuters"], ["The Wall Street Journal"],
+        sorted(["Reuters", "Yonhap"], key=lambda outlet: n[outlet]),
     ]
 
 

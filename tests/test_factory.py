@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.summarize import Summarizer
@@ -50,7 +51,7 @@ def test_an_endpoint_or_a_key_turns_the_llm_on(monkeypatch: pytest.MonkeyPatch) 
     assert isinstance(built, GuardedSummarizer)
     assert built.name == "llm:llama3.1:8b"
 
-    keyed = build_summarizer(Settings(openai_api_key="sk-x", openai_base_url=None))
+    keyed = build_summarizer(Settings(openai_api_key=SecretStr("sk-x"), openai_base_url=None))
     assert keyed.name == "llm:llama3.1:8b"
     assert isinstance(build_summarizer(Settings(summarizer="extractive")), ExtractiveSummarizer)
     assert isinstance(
@@ -94,15 +95,15 @@ def test_local_servers_get_one_request_at_a_time_and_no_verification(
 def test_sampling_settings_reach_the_request_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLM_TEMPERATURE", "0.2")
     monkeypatch.setenv("LLM_MAX_OUTPUT_TOKENS", "300")
-    built = build_summarizer(Settings(openai_api_key="sk-x"))
+    built = build_summarizer(Settings(openai_api_key=SecretStr("sk-x")))
     assert isinstance(built, GuardedSummarizer)
     params = built.llm.endpoint.params
     assert params["temperature"] == 0.2 and params["max_tokens"] == 300
     assert isinstance(params["seed"], int)
-    defaults = build_summarizer(Settings(openai_api_key="sk-x"))
+    defaults = build_summarizer(Settings(openai_api_key=SecretStr("sk-x")))
     monkeypatch.delenv("LLM_TEMPERATURE")
     monkeypatch.delenv("LLM_MAX_OUTPUT_TOKENS")
-    defaults = build_summarizer(Settings(openai_api_key="sk-x"))
+    defaults = build_summarizer(Settings(openai_api_key=SecretStr("sk-x")))
     assert isinstance(defaults, GuardedSummarizer)
     assert defaults.llm.endpoint.params["temperature"] == 0
     assert defaults.llm.endpoint.params["max_tokens"] == 400

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from typing import Any
 
 import httpcore
 import pytest
@@ -118,7 +117,9 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         self.refuse = set(refuse)
 
     async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, **kwargs: Any
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         self.calls.append((host, port))
         if host in self.refuse:

@@ -81,7 +81,7 @@ def test_bad_digest_defaults_are_refused_before_getme_and_migrations(
     with FakeBotAPI() as api:
         done = newsbot("run", cwd=tmp_path, TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
                        TELEGRAM_API_URL=api.base_url,
-                       NEWSBOT_DATA_DIR=str(tmp_path / "data"), **{name: value})
+                       NEWSBOT_DATA_DIR=str(tmp_path / "data"), settings={name: value})
         assert api.calls("getMe") == []
     assert_one_line(done, f"setting {name}", needle)
     assert not (tmp_path / "data" / "newsbot.sqlite3").exists()  # no migrations ran

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -270,7 +270,7 @@ BING_PATH = "/bing/news/search"
 
 
 def serve_search_feeds(
-    site: FakeSite, topics: dict[str, Sequence[Report]], *, now: datetime = NOW
+    site: FakeSite, topics: Mapping[str, Sequence[Report]], *, now: datetime = NOW
 ) -> list[str]:
     """Serve Google- and Bing-shaped search for `topics`; return NEWS_SEARCH_FEEDS templates.
 

@@ -6,7 +6,7 @@ distinct by domain while one FakeSite serves them all; the bot fetches the real 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -47,7 +47,7 @@ def article_paragraphs(report: Report) -> list[str]:
 
 def serve_news_world(
     site: FakeSite,
-    topics: dict[str, Sequence[Report]],
+    topics: Mapping[str, Sequence[Report]],
     *,
     now: datetime | None = None,
 ) -> NewsWorld:

@@ -41,6 +41,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,7 +73,7 @@ class FakeReply:
     finish_reason: str = "stop"
     # Points written in the format the request asked for ({"text", "sentences"} objects
     # or numbered lines), each a (text, cited sentence numbers) pair or just a text.
-    points: list[str | tuple[str, list[int]]] | None = None
+    points: Sequence[str | tuple[str, Sequence[int]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class FakeOpenAI:
         content = reply.content
         if content is None and reply.points is not None:
             content = _render(
-                [p if isinstance(p, tuple) else (p, []) for p in reply.points],
+                [(p[0], list(p[1])) if isinstance(p, tuple) else (p, []) for p in reply.points],
                 fmt_type,
                 grammar=self.grammar_json,
             )
@@ -474,10 +475,10 @@ def _verdicts(text: str, fmt_type: str | None) -> str:
     claims: dict[int, tuple[str, list[str]]] = {}
     current = 0
     for line in text.splitlines():
-        claim, quoted = _CLAIM.match(line), _QUOTED.match(line)
-        if claim and not line.startswith(" "):
-            current = int(claim.group(1))
-            claims[current] = (claim.group(2), [])
+        claimed, quoted = _CLAIM.match(line), _QUOTED.match(line)
+        if claimed and not line.startswith(" "):
+            current = int(claimed.group(1))
+            claims[current] = (claimed.group(2), [])
         elif quoted and current:
             claims[current][1].append(quoted.group(1))
     verdicts = []

@@ -27,5 +27,6 @@ class Outbox:
             raise ConnectionError("Bot API unreachable")
         self.sent.append(digest)
 
-    def per_chat(self) -> Counter[int | None]:
-        return Counter(d.chat_id for d in self.sent)
+    def per_chat(self) -> Counter[int]:
+        # `__call__` records only digests with a chat id.
+        return Counter(d.chat_id for d in self.sent if d.chat_id is not None)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,9 +24,11 @@ def newsbot_env(**settings: str) -> dict[str, str]:
 
 
 def newsbot(*args: str, cwd: Path, stdin: str = "", timeout: float = 120,
-            **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run one command to completion."""
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=newsbot_env(**settings),
+            settings: Mapping[str, str] | None = None,
+            **more_settings: str) -> subprocess.CompletedProcess[str]:
+    """Run one command to completion; settings come as keywords or, by computed name, `settings`."""
+    env = newsbot_env(**(settings or {}), **more_settings)
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=env,
                           cwd=cwd, input=stdin, capture_output=True, text=True,
                           timeout=timeout)
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time as clock
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def world(site: FakeSite, at: datetime) -> NewsWorld:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(f"sqlite:///{tmp_path / 'newsbot.sqlite3'}")
     yield opened
     opened.close()

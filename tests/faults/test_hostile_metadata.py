@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -44,9 +45,8 @@ def has_surrogate(text: str) -> bool:
 
 @pytest.mark.parametrize("page", [lying_page, surrogate_page])
 async def test_bot_answers_with_the_summary_and_a_sane_footer(
-    page: object, botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
+    page: Callable[[], str], botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
 ) -> None:
-    assert callable(page)
     url = site.page(f"/{page.__name__}", page())
     async with start_bot():
         botapi.push_message(url, user_id=9101)

@@ -76,8 +76,8 @@ async def test_every_model_fault_still_gets_the_user_an_answer_and_the_bot_goes_
         llm.queue(FakeReply(status=503))
         calls = llm.calls
         botapi.push_message(url, user_id=USER - 1)
-        (reply,) = await botapi.wait_for(answered(botapi, USER - 1, 1))
+        (answer,) = await botapi.wait_for(answered(botapi, USER - 1, 1))
         assert llm.calls - calls == 2
-    assert reply.text.startswith("The model came back")
-    assert messages.FALLBACK_NOTE not in reply.text
-    assert len(bullets(reply.text)) >= 2
+    assert answer.text.startswith("The model came back")
+    assert messages.FALLBACK_NOTE not in answer.text
+    assert len(bullets(answer.text)) >= 2

@@ -42,7 +42,7 @@ async def _summarize(item: NewsItem) -> list[str]:
 
 async def test_digest_end_to_end_from_search_feeds(site: FakeSite, fetcher: Fetcher) -> None:
     templates = serve_search_feeds(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED})
-    settings = Settings(news_search_feeds=",".join(templates), gdelt_enabled=False)
+    settings = Settings(news_search_feeds=templates, gdelt_enabled=False)
     sources = topic_sources(settings, fetcher)
 
     digest = await build_topic_digest(

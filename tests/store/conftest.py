@@ -149,12 +149,10 @@ def outbox() -> Outbox:
 
 
 def settings_for(world: NewsWorld, llm: FakeOpenAI | None = None) -> Settings:
-    extra: dict[str, object] = (
-        {"summarizer": "llm", "openai_base_url": llm.base_url} if llm else {}
-    )
     return Settings(
         news_search_feeds=world.templates, fetch_allow_private_hosts=world.allow_hosts,
-        fetch_timeout=5, **extra,  # type: ignore[arg-type]
+        fetch_timeout=5, summarizer="llm" if llm else "auto",
+        openai_base_url=llm.base_url if llm else None,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import time_machine
 
@@ -54,7 +55,7 @@ def test_claim_is_won_by_exactly_one_thread(store: Store) -> None:
     for day in range(10):
         local_date = DAY + timedelta(days=day)
         results = race(
-            [lambda w=w, d=local_date: claim(store, 1, d, worker=f"w{w}") for w in range(6)]
+            [partial(claim, store, 1, local_date, worker=f"w{w}") for w in range(6)]
         )
         assert results.count(True) == 1, (local_date, results)
         delivery = store.get_delivery(1, local_date)
@@ -70,7 +71,7 @@ def test_claim_is_won_by_exactly_one_process(store: Store, other_store: Store) -
         local_date = DAY + timedelta(days=day)
         results = race(
             [
-                lambda s=s, i=i, d=local_date: claim(s, 1, d, worker=f"p{i}")
+                partial(claim, s, 1, local_date, worker=f"p{i}")
                 for i, s in enumerate(stores * 3)
             ]
         )
@@ -100,7 +101,7 @@ def test_stale_claim_of_a_crashed_process_is_taken_over_once(store: Store) -> No
     fresh = T0 + timedelta(minutes=10)
     assert not claim(store, 1, DAY, worker="b", now=fresh)
     stale = T0 + store.stale_after + timedelta(minutes=1)
-    results = race([lambda w=w: claim(store, 1, DAY, worker=f"r{w}", now=stale) for w in range(4)])
+    results = race([partial(claim, store, 1, DAY, worker=f"r{w}", now=stale) for w in range(4)])
     assert results.count(True) == 1
     winner = f"r{results.index(True)}"
     # The crashed worker coming back must not overwrite the new owner's outcome.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -36,16 +36,16 @@ def world(site: FakeSite) -> NewsWorld:
 
 
 @pytest.fixture
-def llm() -> FakeOpenAI:
+def llm() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
 
 
 def settings_for(world: NewsWorld, llm: FakeOpenAI | None = None) -> Settings:
-    extra = {"summarizer": "llm", "openai_base_url": llm.base_url} if llm else {}
     return Settings(
         news_search_feeds=world.templates, fetch_allow_private_hosts=world.allow_hosts,
-        fetch_timeout=5, **extra,
+        fetch_timeout=5, summarizer="llm" if llm else "auto",
+        openai_base_url=llm.base_url if llm else None,
     )
 
 
@@ -107,8 +107,8 @@ async def test_blocked_chat_goes_inactive_and_others_still_get_theirs(
     report = await digests.run_round(outbox)
     assert report.gone == 1 and report.sent == 2
     assert sorted(outbox.per_chat()) == [1, 3]
-    chat = await asyncio.to_thread(store.get_chat, 2)
-    assert chat is not None and chat.active is False
+    blocked = await asyncio.to_thread(store.get_chat, 2)
+    assert blocked is not None and blocked.active is False
 
 
 async def test_failed_send_is_retried_later_not_lost(store: Store, make_digests) -> None:

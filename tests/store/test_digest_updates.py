@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from bot.digests import ChatDigest
 from bot.news import DigestStory
 from bot.store import Store
 from bot.telegram.digest_render import render_digest
@@ -22,7 +23,7 @@ TOPIC = "North Korea"
 MISSILE = [r for r in NORTH_KOREA if r.story == "missile"]
 
 
-def _only_story(digest) -> DigestStory:  # type: ignore[no-untyped-def]
+def _only_story(digest: ChatDigest) -> DigestStory:
     (topic,) = digest.topics
     (story,) = topic.stories
     return story

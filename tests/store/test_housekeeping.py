@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from bot.article import Article, Summary
 from bot.config import Settings
@@ -48,7 +49,7 @@ def cache_article(store: Store, url: str, fetched_at: datetime) -> None:
     store.put_article_summary(article, Summary(points=["Пункт."], summarizer="extractive"),
                               url, "uk")
     with store.engine.begin() as conn:
-        conn.execute(update(ArticleRow).where(ArticleRow.canonical_url == url)
+        conn.execute(update(ArticleRow).where(col(ArticleRow.canonical_url) == url)
                      .values(fetched_at=fetched_at))
 
 
@@ -72,8 +73,7 @@ async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feed
     fresh = store.get_summary("https://ukrinform.ua/fresh", "uk")
     assert fresh is not None and fresh.article.site == "Укрінформ"
     with store.engine.connect() as conn:
-        keys = {row[0] for row in conn.execute(SentStoryRow.__table__.select().with_only_columns(
-            SentStoryRow.__table__.c.story_key))}
+        keys = set(conn.execute(select(col(SentStoryRow.story_key))).scalars())
         articles = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar()
         summaries = conn.exec_driver_sql("SELECT count(*) FROM summaries").scalar()
     assert keys == {"new"} and articles == 1 and summaries == 1

@@ -7,6 +7,8 @@ the very error a full disk gives) and the free space left inside is used up.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
@@ -45,7 +47,7 @@ def fill_up(engine: Engine) -> None:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
 
     @event.listens_for(engine, "connect")
-    def cap(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def cap(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA max_page_count = {pages}")
         cursor.close()

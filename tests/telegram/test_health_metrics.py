@@ -79,7 +79,7 @@ async def test_healthz_is_200_while_the_database_answers_and_rounds_tick(
         assert (status, ctype) == (200, "application/json"), body
         assert json.loads(body)["database"] == "ok"
         # A scheduler that stopped ticking (its last tick long ago) is unhealthy.
-        app.job_queue.scheduler.pause()  # type: ignore[union-attr]
+        app.job_queue.scheduler.pause()
         async with rounds._lock:
             rounds.last_tick = time.time() - 3600
         status, _, body = await aget(port, "/healthz")

@@ -7,8 +7,11 @@ so a test can send headers and hold the body back, or stream 95 MB without keepi
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.telegram.test_app import free_port, newsbot_run, stop  # noqa: F401 - a fixture
@@ -20,11 +23,14 @@ START = {"message": {"message_id": 0, "date": 0, "text": "/start",
                      "from": {"id": 77, "is_bot": False, "first_name": "Bo"}}}
 
 
-def start_webhook(botapi: FakeBotAPI, newsbot_run, **env: str):  # type: ignore[no-untyped-def]  # noqa: F811
+def start_webhook(
+    botapi: FakeBotAPI, newsbot_run: Callable[..., subprocess.Popen[str]], **env: str  # noqa: F811
+) -> tuple[subprocess.Popen[str], int, dict[str, Any]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
     proc = newsbot_run("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port), **env)
     hook = botapi.wait_for_sync(lambda: botapi.webhook, timeout=60)
+    assert hook is not None  # wait_for_sync returns only a set webhook
     # Ready when an update is taken: the server is listening and the bot handles it.
     assert botapi.deliver_webhook(START) == 200
     botapi.wait_for_sync(lambda: botapi.sent_to(77), timeout=30)
