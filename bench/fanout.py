@@ -138,8 +138,8 @@ def subscribe_all(store: Any, first: int, count: int, topics: list[str], seed: i
 async def one_round(cfg: dict[str, Any], store: Any, at: datetime, limiter: Any,
                     concurrency: int) -> tuple[float, Any, list[Any]]:
     from bot.config import Settings
-    from bot.digests import ChatDigest, Digests
     from bot.pipeline import Pipeline
+    from bot.rounds import ChatDigest, Digests
     from bot.store import StoreSummaryCache
     from bot.telegram.app import build_application
     from bot.telegram.delivery import DigestSender

@@ -255,11 +255,11 @@ async def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
-    from bot.digest_text import digest_record, digest_text
-    from bot.digests import Digests
     from bot.errors import FetchError
     from bot.pipeline import Pipeline
+    from bot.rounds import Digests
     from bot.store.types import utcnow
+    from bot.terminal import digest_record, digest_text
 
     topic = " ".join(args.topic.split())
     if not 2 <= len(topic) <= 100:

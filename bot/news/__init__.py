@@ -5,16 +5,16 @@
 """
 
 from bot.news.catalog import topic_sources
-from bot.news.digest import (
+from bot.news.gdelt import GdeltSource
+from bot.news.item import NewsItem
+from bot.news.search import SearchFeedSource
+from bot.news.selection import (
     DigestStory,
     SentStory,
     SourceFailure,
     TopicDigest,
     build_topic_digest,
 )
-from bot.news.gdelt import GdeltSource
-from bot.news.item import NewsItem
-from bot.news.search import SearchFeedSource
 from bot.news.source import FeedError, Source
 from bot.news.story import Story
 from bot.news.subscribed import FeedSource, FeedStates

@@ -646,7 +646,7 @@ class Store:
     def delivery_plans(
         self, claims: Collection[tuple[int, date]]
     ) -> dict[tuple[int, date], dict[str, Any]]:
-        """The saved plans (bot.digests.Plan as JSON) of these deliveries, where there is one."""
+        """The saved plans (bot.rounds.Plan as JSON) of these deliveries, where there is one."""
         wanted = set(claims)
         if not wanted:
             return {}

@@ -57,7 +57,7 @@ class ChatRow(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
     last_digest_at: datetime | None = _when(nullable=True)
-    # Added in 0003: a `/digest` whose later parts failed, to resume (bot.digests.Plan).
+    # Added in 0003: a `/digest` whose later parts failed, to resume (bot.rounds.Plan).
     pending_digest: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
@@ -158,7 +158,7 @@ class DeliveryRow(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
     attempts: int = Field(default=1)
     error: str | None = Field(default=None, sa_type=Text)
-    # Added in 0003: the rendered parts and how many went out (bot.digests.Plan), kept for
+    # Added in 0003: the rendered parts and how many went out (bot.rounds.Plan), kept for
     # a digest of several messages so that a retry resumes instead of starting over.
     plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 

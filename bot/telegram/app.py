@@ -167,7 +167,7 @@ def build_application(
     background: set[asyncio.Task[None]] = set()  # start-up checks still running
 
     async def post_init(app: BotApp) -> None:
-        from bot.digests import Digests
+        from bot.rounds import Digests
         from bot.store import Store, StoreSummaryCache
         from bot.store.types import utcnow
 

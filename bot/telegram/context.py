@@ -17,7 +17,7 @@ from bot.telegram.jobs import LinkJobs
 from bot.telegram.ratelimit import SlidingWindow
 
 if TYPE_CHECKING:
-    from bot.digests import Digests
+    from bot.rounds import Digests
     from bot.store import Store
     from bot.telegram.delivery import DigestRounds, DigestSender
 

@@ -18,8 +18,8 @@ from bot.telegram.context import BotContext
 from bot.telegram.digest_render import first_story_url, render_digest
 from bot.telegram.render import to_plain
 
-if TYPE_CHECKING:  # bot.digests loads the pipeline and the store: at start, not at import
-    from bot.digests import ChatDigest, Digests, RoundReport, Send
+if TYPE_CHECKING:  # bot.rounds loads the pipeline and the store: at start, not at import
+    from bot.rounds import ChatDigest, Digests, RoundReport, Send
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.digest_text import quiet_topic_line, since_words, update_line
 from bot.telegram import messages
 from bot.telegram.render import (
     BULLET,
@@ -21,10 +20,11 @@ from bot.telegram.render import (
     text_len,
     to_plain,
 )
+from bot.terminal import quiet_topic_line, since_words, update_line
 
 if TYPE_CHECKING:
-    from bot.digests import ChatDigest
     from bot.news import DigestStory, TopicDigest
+    from bot.rounds import ChatDigest
 
 MAX_POINTS = 3
 MAX_SOURCES = 5

@@ -6,8 +6,8 @@ import asyncio
 from collections import Counter
 from collections.abc import Collection
 
-from bot.digests import ChatDigest
 from bot.errors import RecipientGone
+from bot.rounds import ChatDigest
 
 
 class Outbox:

@@ -24,8 +24,8 @@ from telegram.ext import Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.digests import Digests
 from bot.pipeline import Pipeline
+from bot.rounds import Digests
 from bot.store import Store
 from bot.store.tables import SubscriptionRow
 from bot.telegram.delivery import DigestSender
@@ -214,6 +214,6 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 def test_rendered_digest_title_is_what_the_tests_count(at: datetime) -> None:
-    from bot.digests import ChatDigest
+    from bot.rounds import ChatDigest
 
     assert TITLE in render_digest(ChatDigest(1, at.date(), "en", ()))[0]

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.news.digest import collect_topic_stories
 from bot.news.feed import parse_feed
 from bot.news.item import NewsItem
+from bot.news.selection import collect_topic_stories
 from tests.fakes.site import FakeSite, Response
 
 NOW = datetime(2026, 7, 14, 8, 0, tzinfo=UTC)

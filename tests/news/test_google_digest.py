@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.digests import ChatDigest, Digests
 from bot.news.cluster import cluster
 from bot.news.dedupe import dedupe
 from bot.news.feed import parse_feed
@@ -17,6 +16,7 @@ from bot.news.google import GoogleNewsDecoder, article_id
 from bot.news.limiter import IntervalLimiter
 from bot.news.story import make_story, merge_related
 from bot.pipeline import Pipeline
+from bot.rounds import ChatDigest, Digests
 from bot.telegram.digest_render import render_digest
 from tests.fakes.articles import article_html
 from tests.fakes.google_decoder import FakeGoogleDecoder, serve_google_decoder

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.news.digest import SentStory, TopicDigest, build_topic_digest
 from bot.news.item import NewsItem
+from bot.news.selection import SentStory, TopicDigest, build_topic_digest
 from tests.fakes.newsfeeds import NORTH_KOREA, NOW, ListSource, Report, as_items
 
 TOPIC = "North Korea"

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
-from bot.digests import Digests
 from bot.pipeline import Pipeline
+from bot.rounds import Digests
 from bot.store import Store
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.digests import Digests, is_dead_local_worker
 from bot.pipeline import Pipeline
+from bot.rounds import Digests, is_dead_local_worker
 from bot.store import Store
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world

@@ -15,8 +15,8 @@ from sqlmodel import col
 
 from bot.article import Article, Summary
 from bot.config import Settings
-from bot.digests import Digests
 from bot.pipeline import Pipeline
+from bot.rounds import Digests
 from bot.store import SentStory, Store
 from bot.store.tables import ArticleRow, SentStoryRow
 from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss

@@ -23,8 +23,8 @@ from telegram.ext import Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.digests import Digests
 from bot.pipeline import Pipeline
+from bot.rounds import Digests
 from bot.store import Store
 from bot.telegram.delivery import DigestSender
 from bot.telegram.flood import FloodLimiter

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.digests import ChatDigest
+from bot.rounds import ChatDigest
 from bot.store import Store
 from tests.fakes.newsfeeds import NORTH_KOREA, Report
 from tests.fakes.newsworld import serve_news_world

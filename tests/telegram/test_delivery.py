@@ -15,8 +15,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
-from bot.digests import ChatDigest, Digests
 from bot.pipeline import Pipeline
+from bot.rounds import ChatDigest, Digests
 from bot.store import Store, StoreSummaryCache
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.newsfeeds import NORTH_KOREA

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.digests import ChatDigest
 from bot.news import DigestStory, SourceFailure, TopicDigest
+from bot.rounds import ChatDigest
 from bot.telegram.digest_render import first_story_url, render_digest
 from tests.fakes.botapi import parse_html, utf16_len
 

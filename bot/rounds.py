@@ -35,7 +35,9 @@ from bot.article import Article
 from bot.config import Settings
 from bot.errors import NewsbotError, RecipientGone
 from bot.news import FeedSource, FeedStates, NewsItem, Source, TopicDigest, topic_sources
-from bot.news.digest import (
+from bot.news.google import GoogleNewsDecoder
+from bot.news.item import outlet_identities
+from bot.news.selection import (
     MAX_LOOKBACK,
     CitedPoint,
     SentStory,
@@ -43,8 +45,6 @@ from bot.news.digest import (
     collect_topic_stories,
     select_for_chat,
 )
-from bot.news.google import GoogleNewsDecoder
-from bot.news.item import outlet_identities
 from bot.news.story import Story
 from bot.pipeline import Pipeline, read_article
 from bot.schedule import zone

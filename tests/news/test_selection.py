@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import FetchTimeout, HTTPStatusError, SummarizerError
-from bot.news.digest import SentStory, TopicDigest, build_topic_digest
 from bot.news.item import NewsItem
+from bot.news.selection import SentStory, TopicDigest, build_topic_digest
 from tests.fakes.newsfeeds import NORTH_KOREA, NOW, FailingSource, ListSource, as_items
 
 TOPIC = "North Korea"

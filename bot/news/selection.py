@@ -1,4 +1,5 @@
-"""Build one topic's digest: gather, dedupe, cluster, rank, skip what was sent, summarize.
+"""Story selection for one topic's digest: gather, dedupe, cluster, rank, skip what was sent
+(repeats and updates), summarize.
 
 Already-sent stories come back only as updates: a story matching one sent to the chat
 (same key, a shared article URL, or a similar word signature — articles are new each day,

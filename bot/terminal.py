@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.news import DigestStory, TopicDigest
-from bot.news.digest import MAX_LOOKBACK
+from bot.news.selection import MAX_LOOKBACK
 
 _LOOKBACK_HOURS = int(MAX_LOOKBACK.total_seconds() // 3600)
 MAX_NAMED = 4  # outlets named in an update line
