@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from bot.digests import ChatDigest
 from bot.news import DigestStory
+from bot.rounds import ChatDigest
 from bot.store import Store
 from bot.telegram.digest_render import render_digest
 from tests.fakes.botapi import parse_html
