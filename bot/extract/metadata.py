@@ -47,9 +47,10 @@ class Metadata:
     site: str | None = None
     published: datetime | None = None
     language: str | None = None
-    # Every headline the page states (og:title, JSON-LD, <h1>, <title>): a copy of one at
-    # the top of the body is the page header, not article text. (The description is not
-    # here: measured, it is more often the article's real first paragraph than a deck.)
+    # Every headline the page states outside its body (og:title, JSON-LD, <title>): a copy
+    # of one at the top of the body is the page header, not article text. (The description
+    # is not here: measured, it is more often the article's real first paragraph than a
+    # deck; nor is an <h1> no stated title repeats: that is a heading of the article's own.)
     preamble: tuple[str, ...] = ()
     # The page's own markup says the article is not free to read (why), and how many words
     # it says the article has: together, whether the body is only a teaser.
@@ -63,6 +64,7 @@ def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
     ld = list(_json_ld_objects(tree))
     article_ld = [obj for obj in ld if _types(obj) & _ARTICLE_TYPES]
     site = _site_name(metas, ld, url)
+    stated = _stated_titles(metas, article_ld, tree)
     titles = _title_candidates(tree, metas, article_ld)
     title = next((_strip_site_from_title(t, site) for t in titles), "")
     return Metadata(
@@ -70,7 +72,7 @@ def read_metadata(tree: HtmlElement, *, url: str) -> Metadata:
         site=clip_field(site, MAX_SITE) if site is not None else None,
         published=_published(tree, metas, ld),
         language=_language(tree, metas),
-        preamble=tuple(dict.fromkeys(t for t in [title, *titles] if t)),
+        preamble=_preamble(stated, site),
         not_free=not_free(ld),
         declared_words=declared_words(ld),
     )
@@ -204,10 +206,35 @@ def _title_candidates(
     h1 = tree.find(".//h1")
     if h1 is not None:
         candidates.append(h1.text_content())
-    title_el = tree.find(".//title")
-    if title_el is not None and title_el.text:
-        candidates.append(title_el.text)
+    candidates.append(_document_title(tree))
     return [normalize_space(c) for c in candidates if c and c.strip()]
+
+
+def _document_title(tree: HtmlElement) -> str | None:
+    title_el = tree.find(".//title")
+    return title_el.text if title_el is not None and title_el.text else None
+
+
+def _stated_titles(
+    metas: dict[str, str], article_ld: list[dict[str, Any]], tree: HtmlElement
+) -> list[str]:
+    """The headlines the page states about itself, outside its body: og/twitter, JSON-LD,
+    <title>. Not the <h1>, which is body text."""
+    stated: list[str | None] = [metas.get("og:title"), metas.get("twitter:title")]
+    stated += [_ld_text(obj.get("headline")) for obj in article_ld]
+    stated.append(_document_title(tree))
+    return [normalize_space(c) for c in stated if c and c.strip()]
+
+
+def _preamble(stated: list[str], site: str | None) -> tuple[str, ...]:
+    """Lines that, at the top of the body, repeat the page's stated headline.
+
+    A heading in the body is dropped only when it repeats what the page's metadata calls
+    its title (with or without the "| Site" part), as Readability does: a page whose <h1>
+    differs from every stated title has put a heading of its own into the article.
+    """
+    stripped = [_strip_site_from_title(t, site) for t in stated]
+    return tuple(dict.fromkeys(t for t in [*stated, *stripped] if t))
 
 
 def _strip_site_from_title(title: str, site: str | None) -> str:
