@@ -14,16 +14,12 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
 from typing import Self, TypeVar
 from urllib.parse import urlencode, urljoin
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.stop import stop_base
 
 from bot import metrics
 from bot.article import Page
@@ -40,6 +36,7 @@ from bot.errors import (
     TooManyRedirects,
 )
 from bot.netguard import Resolver, guarded_transport, resolve_checked
+from bot.retries import MAX_RETRY_AFTER, RetryPolicy, retry_after_header
 from bot.urls import host_and_port, parse_http_url
 
 log = logging.getLogger(__name__)
@@ -53,8 +50,6 @@ FEED_TYPES: frozenset[str] = frozenset({
 })
 
 MAX_REDIRECTS = 5
-MAX_ATTEMPTS = 3
-RETRY_BACKOFF = 0.25  # seconds before the 2nd attempt, doubled before the 3rd
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 501 and 505 say "this server will never do that": retrying cannot help.
 _PERMANENT_5XX = frozenset({501, 505})
@@ -249,14 +244,7 @@ class Fetcher:
         host, port = host_and_port(url)
         # Refuse before anything is sent; the connection itself is checked again in netguard.
         await resolve_checked(host, port, allow=self._allow, resolver=self._resolver)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(MAX_ATTEMPTS) | _OutOfBudget(deadline),
-            wait=_retry_wait,
-            retry=retry_if_exception_type((_RetryableStatus, _NetworkError)),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
-        async for attempt in retrying:
+        async for attempt in FETCH_RETRIES.retrying(deadline=deadline):
             with attempt:
                 return await self._send(url, headers, jar, method=method, body=body)
         raise AssertionError("unreachable: tenacity returns or re-raises")  # pragma: no cover
@@ -281,7 +269,7 @@ class Fetcher:
         await response.aclose()
         message = f"HTTP {status} {response.reason_phrase} from {url}".replace("  ", " ")
         if status == 429 or (status >= 500 and status not in _PERMANENT_5XX):
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = retry_after_header(response.headers)
             raise _RetryableStatus(message, status, retry_after=retry_after)
         raise HTTPStatusError(message, status)
 
@@ -365,48 +353,15 @@ class _NetworkError(FetchError):
     """Connection refused/reset or the server hung up: worth another attempt."""
 
 
-class _OutOfBudget(stop_base):
-    """Stop when the next wait would not leave time for another attempt within the budget."""
-
-    MARGIN = 0.1  # seconds an attempt needs at the very least
-
-    def __init__(self, deadline: float) -> None:
-        self._deadline = deadline
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        now = asyncio.get_running_loop().time()
-        return now + retry_state.upcoming_sleep + self.MARGIN >= self._deadline
-
-
-def _retry_wait(retry_state: RetryCallState) -> float:
-    exc = retry_state.outcome.exception() if retry_state.outcome else None
-    if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-        return exc.retry_after
-    return float(RETRY_BACKOFF * 2 ** (retry_state.attempt_number - 1))
-
-
-def _log_retry(retry_state: RetryCallState) -> None:
-    exc = retry_state.outcome.exception() if retry_state.outcome else None
-    log.info(
-        "retrying in %.2f s (attempt %d of %d failed): %s",
-        retry_state.upcoming_sleep, retry_state.attempt_number, MAX_ATTEMPTS, exc,
-    )
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+FETCH_RETRIES = RetryPolicy(
+    name="fetch",
+    attempts=3,
+    retry=lambda exc: isinstance(exc, _RetryableStatus | _NetworkError),
+    backoff=0.25,  # then 0.5 s: a page someone is waiting for
+    # Any Retry-After is honoured as asked; FETCH_TIMEOUT, the fetch's whole budget, is what
+    # bounds it: a site asking for longer than is left is given up on at once.
+    cap=MAX_RETRY_AFTER,
+)
 
 
 # --- redirects, content types --------------------------------------------------------------

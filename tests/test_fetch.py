@@ -25,7 +25,7 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from bot.fetch import FEED_TYPES, Fetcher, decode_html, parse_retry_after
+from bot.fetch import FEED_TYPES, Fetcher, decode_html
 from tests.fakes.site import FakeDNS, FakeSite, Request, Response
 
 HTML = "<!doctype html><html><head><title>Story</title></head><body><p>News.</p></body></html>"
@@ -446,6 +446,17 @@ async def test_retry_after_beyond_the_budget_gives_up_at_once(
     assert len(site.requests_to("/later")) == 1
 
 
+async def test_503_with_an_http_date_beyond_the_budget_gives_up_at_once(
+    site: FakeSite, fetcher: Fetcher
+) -> None:
+    back = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    site.route("/maintenance", Response(status=503, headers={"Retry-After": back}))
+    with pytest.raises(HTTPStatusError) as info:
+        await fetcher.fetch(site.url("/maintenance"))
+    assert info.value.status_code == 503
+    assert len(site.requests_to("/maintenance")) == 1  # not three quick tries in a row
+
+
 async def test_persistent_server_error_stops_after_three_attempts(
     site: FakeSite, fetcher: Fetcher
 ) -> None:
@@ -479,15 +490,3 @@ async def test_refused_connection_is_retried_then_reported(
         await fetcher.fetch(f"http://down.example:{port}/")
     assert not isinstance(info.value, (BlockedAddress, HTTPStatusError, FetchTimeout))
     assert len(dns.history) == 4  # the early check, then one lookup per connection attempt
-
-
-def test_retry_after_forms() -> None:
-    now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("1", now=now) == 1.0
-    assert parse_retry_after(" 120 ", now=now) == 120.0
-    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True),
-                             now=now) == 30.0
-    assert parse_retry_after(format_datetime(now - timedelta(hours=1), usegmt=True),
-                             now=now) == 0.0
-    assert parse_retry_after("soon", now=now) is None
-    assert parse_retry_after(None, now=now) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -241,16 +242,47 @@ async def test_a_point_over_30_words_is_split_at_its_sentences(
     assert all(p.cites == (1,) for p in draft.points)
 
 
-async def test_429_with_retry_after_is_retried_then_succeeds(server: FakeOpenAI) -> None:
-    # The backoff is huge: the test is quick only because retry-after ("0") is honoured.
+def waits_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The waits the retry policy announced ("retrying in 0.00 s" → "0.00")."""
+    return re.findall(r"retrying in (\S+) s", caplog.text)
+
+
+@pytest.mark.parametrize("headers", [
+    {"retry-after": "0"},
+    {"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"},  # an HTTP-date gone by: now
+    {"retry-after-ms": "0", "retry-after": "60"},  # OpenAI's finer header comes first
+])
+async def test_429_with_retry_after_is_retried_then_succeeds(
+    server: FakeOpenAI, caplog: pytest.LogCaptureFixture, headers: dict[str, str]
+) -> None:
+    # The backoff is huge: the wait is short only because retry-after is honoured.
     llm = LLMSummarizer(model="m", base_url=server.base_url, backoff=60)
-    server.queue(FakeReply(status=429, headers={"retry-after": "0"}, error="Rate limit reached"))
+    server.queue(FakeReply(status=429, headers=headers, error="Rate limit reached"))
+    caplog.set_level(logging.INFO, logger="bot.retries")
     try:
         summary = await llm.summarize(seed_article())
     finally:
         await llm.aclose()
     assert server.calls == 2
     assert len(summary.points) == 3
+    assert waits_logged(caplog) == ["0.00"]
+
+
+async def test_503_with_retry_after_waits_what_it_asks_up_to_the_cap(
+    server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm = LLMSummarizer(model="m", base_url=server.base_url, backoff=60)
+    # The cap (20 s in production) made short, so the test need not wait it out.
+    endpoint = llm.endpoint
+    endpoint.retry_policy = dataclasses.replace(endpoint.retry_policy, cap=0.05)
+    server.queue(FakeReply(status=503, headers={"retry-after": "3600"}, error="overloaded"))
+    caplog.set_level(logging.INFO, logger="bot.retries")
+    try:
+        summary = await asyncio.wait_for(llm.summarize(seed_article()), timeout=60)
+    finally:
+        await llm.aclose()
+    assert server.calls == 2 and len(summary.points) == 3
+    assert waits_logged(caplog) == ["0.05"]
 
 
 async def test_5xx_is_retried_up_to_the_budget_then_raises(

@@ -19,22 +19,20 @@ instead, and the timeout counts only from when the request is sent.
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import dataclasses
 import enum
 import logging
-import random
 import re
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import SecretStr
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from bot import metrics
 from bot.errors import SummarizerError
+from bot.retries import RetryPolicy, retry_after_header
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ T = TypeVar("T")
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # Local servers ignore the key, but the SDK refuses to start without one.
 DUMMY_API_KEY = "not-needed"
-# A server that asks for a longer pause than this is treated as down: a user is waiting.
+# A user is waiting: a server asking for a longer pause than this is asked again after it.
 RETRY_AFTER_CAP = 20.0
 MAX_BACKOFF = 8.0
 SEED = 7  # any fixed value: the same article gives the same answer where seeds are honoured
@@ -107,7 +105,7 @@ class Garbage(Failure):
     def __init__(
         self, reason: str, *, plain: bool = False, note: str | None = None, salvage: Any = None
     ) -> None:
-        super().__init__(reason)
+        super().__init__(reason, retry_after=0.0)  # the server is fine; only the answer was not
         self.plain = plain
         self.note = note
         self.salvage = salvage
@@ -146,8 +144,11 @@ class ChatEndpoint:
         self.base_url = base_url or OPENAI_BASE_URL
         self._api_key = api_key
         self.timeout = timeout
-        self._max_retries = max_retries
-        self._backoff = backoff
+        # Transient failures are asked again; `ask` adds a first unusable answer.
+        self.retry_policy = RetryPolicy(
+            name="model", attempts=max_retries, retry=lambda exc: isinstance(exc, Transient),
+            backoff=backoff, max_backoff=MAX_BACKOFF, cap=RETRY_AFTER_CAP, jitter=True,
+        )  # fmt: skip
         self._mode = ResponseMode.JSON_SCHEMA
         # Sampling parameters still sent; one the server rejects is removed for good.
         self._params: dict[str, Any] = {
@@ -217,17 +218,11 @@ class ChatEndpoint:
                 plain = plain or exc.plain
                 extra = exc.note or extra
                 return garbage_seen <= 1
-            return isinstance(exc, Transient)
+            return self.retry_policy.retry(exc)
 
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_retries),
-            wait=self._wait,
-            retry=retry_if_exception(retryable),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
+        policy = dataclasses.replace(self.retry_policy, retry=retryable)
         try:
-            async for attempt in retrying:
+            async for attempt in policy.retrying():
                 with attempt:
                     return await self._attempt(build, extra, read, schema, schema_name, plain=plain)
         except Garbage as exc:
@@ -235,15 +230,6 @@ class ChatEndpoint:
         except Failure as exc:
             raise SummarizerError(f"model unavailable: {exc.reason}") from exc
         raise AssertionError("unreachable: tenacity either returns or re-raises")
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, Garbage):
-            return 0.0  # the server is fine; only the answer was not
-        if isinstance(exc, Failure) and exc.retry_after is not None:
-            return min(exc.retry_after, RETRY_AFTER_CAP)
-        delay = min(self._backoff * 2.0 ** (state.attempt_number - 1), MAX_BACKOFF)
-        return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
 
     async def _attempt(
         self,
@@ -367,41 +353,7 @@ def _status_failure(exc: openai.APIStatusError) -> Failure:
     if exc.status_code in (401, 403):
         # Said plainly: "HTTP 401" on every link sent operators looking at the network.
         return Fatal(f"the model rejected the key (HTTP {exc.status_code}; check OPENAI_API_KEY)")
-    if exc.status_code == 429:
-        return Transient(reason, retry_after=_retry_after(exc.response.headers))
-    if exc.status_code >= 500 or exc.status_code in (408, 409):
-        return Transient(reason)
+    if exc.status_code == 429 or exc.status_code >= 500 or exc.status_code in (408, 409):
+        # A 503 may say when to come back as well as a 429 (RFC 9110); the cap is the policy's.
+        return Transient(reason, retry_after=retry_after_header(exc.response.headers))
     return Fatal(reason)
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds the server asked us to wait (`retry-after-ms`, `retry-after` secs or date)."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(float(ms) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    reason = exc.reason if isinstance(exc, Failure) else repr(exc)
-    log.info(
-        "LLM attempt %d failed (%s); retrying in %.1fs",
-        state.attempt_number,
-        reason,
-        state.upcoming_sleep,
-    )

@@ -107,6 +107,22 @@ async def test_a_blocked_chat_is_marked_inactive_and_others_still_get_theirs(
     assert statuses == {429: 1, 200: 1, 403: 1}
 
 
+async def test_a_bot_api_that_is_briefly_unavailable_still_gets_the_digest_once(
+    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+) -> None:
+    # Two 503s (retried with backoff), then a 429 (waited out as asked): the same retry
+    # policy as fetching and the model (bot.retries), and one digest in the end.
+    botapi.fail_next("sendMessage", times=2, status=503, description="Service Unavailable")
+    botapi.fail_next("sendMessage", status=429, retry_after=1)
+    async with start_bot(**world, clock=frozen) as app:
+        services = app.bot_data.services
+        await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
+        report = await services.rounds.tick()
+    assert report is not None and (report.sent, report.failed) == (1, 0)
+    assert len(digests_in(botapi, 1001)) == 1
+    assert [c.status for c in botapi.calls("sendMessage")] == [503, 503, 429, 200]
+
+
 async def test_a_tick_while_a_round_runs_is_skipped(
     botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
 ) -> None:

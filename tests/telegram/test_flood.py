@@ -1,12 +1,14 @@
-"""FloodLimiter: Telegram's per-private-chat pace and network retries, around PTB's limiter."""
+"""FloodLimiter: Telegram's per-private-chat pace, and its retries (bot.retries' policy) of
+RetryAfter and network errors, around PTB's limiter."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.flood import FloodLimiter
 
@@ -49,7 +51,7 @@ async def test_network_errors_are_retried_with_backoff() -> None:
 
 
 async def test_retries_give_up_after_the_limit() -> None:
-    limiter = FloodLimiter(backoff=0.001, network_retries=2, private_chat_rate=1000)
+    limiter = FloodLimiter(backoff=0.001, retries=2, private_chat_rate=1000)
     endpoint = Endpoint(*[NetworkError("down")] * 5)
     with pytest.raises(NetworkError):
         await call(limiter, endpoint, "editMessageText", 5)
@@ -74,3 +76,48 @@ async def test_a_timeout_is_retried_only_where_repeating_is_harmless() -> None:
     edit = Endpoint(TimedOut())
     assert await call(limiter, edit, "editMessageText", 5) is True
     assert edit.calls == 2
+
+
+def flood(seconds: float) -> RetryAfter:
+    return RetryAfter(timedelta(seconds=seconds))  # PTB_TIMEDELTA=1: see conftest
+
+
+async def test_retry_after_is_waited_out_and_the_call_made_again() -> None:
+    limiter = FloodLimiter(backoff=60, private_chat_rate=1000)  # a backoff would never end
+    send = Endpoint(flood(0), flood(0))
+    assert await call(limiter, send, "sendMessage", 5) is True
+    assert send.calls == 3
+
+
+async def test_retry_after_gives_up_after_the_retries_and_says_so() -> None:
+    limiter = FloodLimiter(backoff=0.001, retries=2, private_chat_rate=1000)
+    send = Endpoint(*[flood(0)] * 5)
+    with pytest.raises(RetryAfter):
+        await call(limiter, send, "sendMessage", 5)
+    assert send.calls == 3
+
+
+async def test_while_telegram_asks_to_wait_the_other_chats_wait_too() -> None:
+    limiter = FloodLimiter(backoff=0.001, private_chat_rate=1000)
+    first = Endpoint(flood(30))
+    waiting = asyncio.create_task(call(limiter, first, "sendMessage", 5))
+    while first.calls == 0:
+        await asyncio.sleep(0.01)
+    other = Endpoint()
+    try:
+        with pytest.raises(TimeoutError):  # held for the 30 s Telegram asked for
+            await asyncio.wait_for(call(limiter, other, "sendMessage", 6), timeout=0.5)
+        assert other.calls == 0 and first.calls == 1
+    finally:
+        waiting.cancel()
+
+
+async def test_get_updates_is_retried_after_retry_after_but_not_after_network_errors() -> None:
+    limiter = FloodLimiter(backoff=0.001, private_chat_rate=1000)
+    poll = Endpoint(flood(0))
+    assert await call(limiter, poll, "getUpdates", None) is True
+    assert poll.calls == 2
+    broken = Endpoint(NetworkError("reset"))
+    with pytest.raises(NetworkError):  # the Updater has its own loop for these
+        await call(limiter, broken, "getUpdates", None)
+    assert broken.calls == 1
