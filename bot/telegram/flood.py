@@ -69,7 +69,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._inner = AIORateLimiter(
             overall_max_rate=overall_rate, overall_time_period=1,
             group_max_rate=group_rate, group_time_period=group_period,
-            max_retries=0,  # RetryAfter is retried here, with the other failures
+            max_retries=0,  # RetryAfter never reaches it (see `_Flood`): retried here
         )
         self._private_rate = private_chat_rate
         self._private_period = private_chat_period
@@ -105,9 +105,12 @@ class FloodLimiter(BaseRateLimiter[int]):
             with attempt:
                 await self._wait_out_pause()
                 async with limiter or contextlib.nullcontext():
-                    return await self._inner.process_request(
-                        _counting_429(callback), args, kwargs, endpoint, data, None
-                    )
+                    try:
+                        return await self._inner.process_request(
+                            _counting_429(callback), args, kwargs, endpoint, data, None
+                        )
+                    except _Flood as flood:
+                        raise flood.retry_after from None
         raise AssertionError("unreachable: tenacity returns or re-raises")  # pragma: no cover
 
     async def _wait_out_pause(self) -> None:
@@ -163,16 +166,25 @@ def _idempotent(endpoint: str) -> bool:
     return endpoint in _IDEMPOTENT or endpoint.startswith(_IDEMPOTENT_PREFIXES)
 
 
+class _Flood(Exception):
+    """A RetryAfter carried past AIORateLimiter, which would log it as an error and stop."""
+
+    def __init__(self, retry_after: RetryAfter) -> None:
+        super().__init__(str(retry_after))
+        self.retry_after = retry_after
+
+
 def _counting_429(
     callback: Callable[..., Coroutine[Any, Any, JSONResult]],
 ) -> Callable[..., Coroutine[Any, Any, JSONResult]]:
-    """`callback` that counts each RetryAfter (HTTP 429) Telegram answers."""
+    """`callback` that counts each RetryAfter (HTTP 429) Telegram answers, and carries it
+    past AIORateLimiter to `FloodLimiter`'s retries."""
 
     async def call(*args: Any, **kwargs: Any) -> JSONResult:
         try:
             return await callback(*args, **kwargs)
-        except RetryAfter:
+        except RetryAfter as exc:
             metrics.telegram_429()
-            raise
+            raise _Flood(exc) from None
 
     return call

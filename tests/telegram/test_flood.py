@@ -4,6 +4,7 @@ RetryAfter and network errors, around PTB's limiter."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -82,11 +83,15 @@ def flood(seconds: float) -> RetryAfter:
     return RetryAfter(timedelta(seconds=seconds))  # PTB_TIMEDELTA=1: see conftest
 
 
-async def test_retry_after_is_waited_out_and_the_call_made_again() -> None:
+async def test_retry_after_is_waited_out_and_the_call_made_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     limiter = FloodLimiter(backoff=60, private_chat_rate=1000)  # a backoff would never end
     send = Endpoint(flood(0), flood(0))
     assert await call(limiter, send, "sendMessage", 5) is True
     assert send.calls == 3
+    # A 429 that was waited out is routine: no error in the operator's log.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_retry_after_gives_up_after_the_retries_and_says_so() -> None:
