@@ -49,7 +49,6 @@ from bot.news.story import Story
 from bot.pipeline import Pipeline, read_article
 from bot.schedule import zone
 from bot.store import ChatInputs, Store
-from bot.store import SentStory as StoredStory
 from bot.store.types import utcnow
 from bot.summarize.multisource import MultiSourceSummarizer, SourceArticle
 
@@ -139,7 +138,7 @@ class Plan:
     """A digest as rendered for sending, and how many of its parts have gone out."""
 
     parts: list[dict[str, Any]]
-    stories: list[StoredStory]
+    stories: list[SentStory]
     sent: int = 0
     created_at: datetime | None = None
 
@@ -153,8 +152,9 @@ class Plan:
             "sent": self.sent,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "stories": [
-                {"story_key": s.story_key, "urls": list(s.urls), "outlet_count": s.outlet_count,
-                 "outlet_keys": list(s.outlet_keys), "signature": list(s.signature)}
+                {"story_key": s.story_key, "urls": sorted(s.member_urls),
+                 "outlet_count": s.outlet_count, "outlet_keys": sorted(s.outlet_keys),
+                 "signature": sorted(s.signature)}
                 for s in self.stories
             ],
         }
@@ -167,11 +167,11 @@ class Plan:
             sent=int(data.get("sent") or 0),
             created_at=datetime.fromisoformat(created) if created else None,
             stories=[
-                StoredStory(
-                    story_key=s["story_key"], urls=tuple(s["urls"]),
+                SentStory(
+                    story_key=s["story_key"], member_urls=frozenset(s["urls"]),
                     outlet_count=int(s["outlet_count"]),
-                    outlet_keys=tuple(s.get("outlet_keys") or ()),
-                    signature=tuple(s.get("signature") or ()),
+                    outlet_keys=frozenset(s.get("outlet_keys") or ()),
+                    signature=frozenset(s.get("signature") or ()),
                 )
                 for s in data.get("stories") or []
             ],
@@ -224,7 +224,7 @@ class Digests:
         )
         # Validators persist in the store's feed_state table; items stay in memory only
         # while a chat follows the feed (see `evict_feeds`).
-        self._feed_states = FeedStates(store)
+        self._feed_states = FeedStates(None if store is None else store.feeds)
         self._stories: dict[tuple[str, str, str], tuple[float, asyncio.Task[TopicStories]]] = {}
         self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
         self._articles: _Memo[str, Article | None] = _Memo(ARTICLE_MEMO, ARTICLE_TTL)
@@ -241,7 +241,7 @@ class Digests:
         self.worker = worker_id()
         # Sent, but "sent" could not be recorded yet: retried first thing every round, and
         # never claimed or sent again meanwhile.
-        self.unrecorded: dict[tuple[int, date], list[StoredStory]] = {}
+        self.unrecorded: dict[tuple[int, date], list[SentStory]] = {}
 
     # --- one topic ------------------------------------------------------------------
 
@@ -407,10 +407,12 @@ class Digests:
         store = self._require_store()
         now = now or self.clock()
         inputs = (
-            await asyncio.to_thread(store.digest_inputs, [chat_id], sent_since=now - SENT_MEMORY)
+            await asyncio.to_thread(
+                store.deliveries.digest_inputs, [chat_id], sent_since=now - SENT_MEMORY
+            )
         ).get(chat_id)
         if inputs is None:
-            await asyncio.to_thread(store.upsert_chat, chat_id)
+            await asyncio.to_thread(store.chats.upsert, chat_id)
             return ChatDigest(chat_id, local_date, DEFAULT_LANG, ())
         return await self._build(inputs, local_date=local_date, now=now)
 
@@ -421,7 +423,7 @@ class Digests:
         lang = chat.language or DEFAULT_LANG
         today, previous = _local_dates(chat.timezone, now, chat.last_digest_at, local_date)
         since = max(chat.last_digest_at or now - MAX_LOOKBACK, now - MAX_LOOKBACK)
-        already = {key: _from_store(s) for key, s in inputs.sent.items()}
+        already = inputs.sent
         topics = await asyncio.gather(
             *(
                 self.topic_digest(
@@ -440,7 +442,7 @@ class Digests:
             return
         sent_at = now or self.clock()
         await asyncio.to_thread(
-            store.record_sent_stories, digest.chat_id, _to_store(digest), sent_at
+            store.sent.record, digest.chat_id, _sent(digest), sent_at
         )
 
     # --- delivery -------------------------------------------------------------------
@@ -459,9 +461,10 @@ class Digests:
         except RecipientGone as exc:
             report.gone += 1
             log.info("chat %s is gone (%s): marked inactive", chat_id, exc)
-            await asyncio.to_thread(store.set_active, chat_id, False)
+            await asyncio.to_thread(store.chats.set_active, chat_id, False)
             await asyncio.to_thread(
-                store.mark_failed, chat_id, local_date, f"gone: {exc}", worker=self.worker
+                store.deliveries.mark_failed, chat_id, local_date, f"gone: {exc}",
+                worker=self.worker,
             )
             return
         except Exception as exc:  # any failure: the claim is released for a later tick
@@ -470,7 +473,7 @@ class Digests:
             log.warning("digest for chat %s failed, will retry: %s: %s",
                         chat_id, type(exc).__name__, exc)
             await asyncio.to_thread(
-                store.mark_failed, chat_id, local_date, f"{type(exc).__name__}: {exc}",
+                store.deliveries.mark_failed, chat_id, local_date, f"{type(exc).__name__}: {exc}",
                 worker=self.worker,
             )
             return
@@ -480,7 +483,7 @@ class Digests:
     async def _send_claimed(
         self, claim: tuple[int, date], inputs: ChatInputs, saved: dict[str, Any] | None,
         send: Send | PartSender, now: datetime,
-    ) -> list[StoredStory]:
+    ) -> list[SentStory]:
         """Send a claimed digest, or what is left of it; return the stories it showed."""
         store = self._require_store()
         chat_id, local_date = claim
@@ -488,7 +491,7 @@ class Digests:
         async def save(plan: Plan) -> None:
             await retried(
                 f"saving digest progress for chat {chat_id}",
-                lambda: store.save_delivery_plan(
+                lambda: store.deliveries.save_plan(
                     chat_id, local_date, plan.to_json(), worker=self.worker
                 ),
             )
@@ -502,8 +505,8 @@ class Digests:
         digest = await self._build(inputs, local_date=local_date, now=now)
         if not isinstance(send, PartSender):
             await send(digest)
-            return _to_store(digest)
-        plan = Plan(send.render(digest), _to_store(digest), created_at=now)
+            return _sent(digest)
+        plan = Plan(send.render(digest), _sent(digest), created_at=now)
         await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
         return plan.stories
 
@@ -542,25 +545,25 @@ class Digests:
         """
         store = self._require_store()
         now = now or self.clock()
-        saved = await asyncio.to_thread(store.pending_digest, chat_id)
+        saved = await asyncio.to_thread(store.deliveries.pending_digest, chat_id)
         plan = Plan.from_json(saved) if saved else None
         if plan is not None and (plan.created_at is None or now - plan.created_at > PENDING_TTL):
             plan = None  # too old to finish: today's digest replaces it
 
         async def save(p: Plan) -> None:
             await retried(f"saving /digest progress for chat {chat_id}",
-                          lambda: store.save_pending_digest(chat_id, p.to_json()))
+                          lambda: store.deliveries.save_pending_digest(chat_id, p.to_json()))
 
         if plan is None:
             digest = await self.chat_digest(chat_id, now=now)
-            plan = Plan(send.render(digest), _to_store(digest), created_at=now)
+            plan = Plan(send.render(digest), _sent(digest), created_at=now)
         else:
             log.info("resuming /digest for chat %s at part %d of %d",
                      chat_id, plan.sent + 1, len(plan.parts))
         await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
         # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
         await retried(f"recording /digest for chat {chat_id}",
-                      lambda: store.finish_on_demand(chat_id, plan.stories, now))
+                      lambda: store.deliveries.finish_on_demand(chat_id, plan.stories, now))
         return plan
 
     async def run_round(self, send: Send, *, now: datetime | None = None) -> RoundReport:
@@ -575,9 +578,9 @@ class Digests:
         await self._record_leftovers(now)
         if len(self._feed_states):
             await self.evict_feeds(in_store=False)
-        await asyncio.to_thread(store.release_dead_claims, is_dead_local_worker, now=now)
+        await asyncio.to_thread(store.deliveries.release_dead_claims, is_dead_local_worker, now=now)
         due = [
-            d for d in await asyncio.to_thread(store.due_chats, now)
+            d for d in await asyncio.to_thread(store.deliveries.due_chats, now)
             if (d.chat_id, d.local_date) not in self.unrecorded
         ]
         report = RoundReport(due=len(due))
@@ -592,14 +595,15 @@ class Digests:
                 for start in range(0, len(due), CLAIM_BATCH):
                     batch = [(d.chat_id, d.local_date) for d in due[start:start + CLAIM_BATCH]]
                     won = await asyncio.to_thread(
-                        store.claim_deliveries, batch, worker=self.worker, now=now
+                        store.deliveries.claim, batch, worker=self.worker, now=now
                     )
                     report.claimed += len(won)
                     report.skipped += len(batch) - len(won)
                     inputs = await asyncio.to_thread(
-                        store.digest_inputs, [c for c, _ in won], sent_since=now - SENT_MEMORY
+                        store.deliveries.digest_inputs, [c for c, _ in won],
+                        sent_since=now - SENT_MEMORY,
                     )
-                    plans = await asyncio.to_thread(store.delivery_plans, won)
+                    plans = await asyncio.to_thread(store.deliveries.plans, won)
                     for claim in won:
                         await queue.put((claim, inputs.get(claim[0]), plans.get(claim)))
             finally:
@@ -631,10 +635,10 @@ class Digests:
     async def evict_feeds(self, *, in_store: bool = True) -> int:
         """Drop the parsed items (and, `in_store`, the validators) of feeds nobody follows."""
         store = self._require_store()
-        followed = await asyncio.to_thread(store.subscribed_feeds)
+        followed = await asyncio.to_thread(store.feeds.followed)
         dropped = self._feed_states.evict(followed)
         if in_store:
-            dropped += await asyncio.to_thread(store.evict_feed_states)
+            dropped += await asyncio.to_thread(store.feeds.evict_unfollowed)
         return dropped
 
     async def housekeeping(self, now: datetime | None = None) -> dict[str, int]:
@@ -648,9 +652,9 @@ class Digests:
         now = now or self.clock()
         done = {
             "articles": await asyncio.to_thread(
-                store.prune_articles, now - timedelta(days=self.settings.cache_ttl_days)
+                store.articles.prune, now - timedelta(days=self.settings.cache_ttl_days)
             ),
-            "sent_stories": await asyncio.to_thread(store.prune_sent_stories, now - SENT_MEMORY),
+            "sent_stories": await asyncio.to_thread(store.sent.prune, now - SENT_MEMORY),
             "feeds": await self.evict_feeds(),
         }
         log.info("housekeeping: pruned %(articles)d article(s), %(sent_stories)d sent "
@@ -664,7 +668,7 @@ class Digests:
         batch = [(chat, day, stories) for (chat, day), stories in self.unrecorded.items()]
         try:
             await asyncio.to_thread(
-                self._require_store().finish_deliveries, batch, worker=self.worker, now=now
+                self._require_store().deliveries.finish, batch, worker=self.worker, now=now
             )
         except Exception as exc:
             log.error("%d sent digest(s) still not recorded: %s: %s",
@@ -683,7 +687,7 @@ class Digests:
         self._points.clear()
 
 
-Finished = tuple[int, date, list[StoredStory]]
+Finished = tuple[int, date, list[SentStory]]
 
 
 class _Recorder:
@@ -697,7 +701,7 @@ class _Recorder:
 
     def __init__(
         self, store: Store, *, worker: str, now: datetime,
-        leftovers: dict[tuple[int, date], list[StoredStory]],
+        leftovers: dict[tuple[int, date], list[SentStory]],
     ) -> None:
         self._store = store
         self._worker = worker
@@ -734,7 +738,7 @@ class _Recorder:
         try:
             await retried(
                 f"recording {len(batch)} sent digest(s)",
-                lambda: self._store.finish_deliveries(batch, worker=self._worker, now=self._now),
+                lambda: self._store.deliveries.finish(batch, worker=self._worker, now=self._now),
             )
         except Exception:
             log.exception("%d sent digest(s) could not be recorded; kept to record next round",
@@ -743,31 +747,9 @@ class _Recorder:
                 self._leftovers[(chat_id, local_date)] = list(stories)
 
 
-def _to_store(digest: ChatDigest) -> list[StoredStory]:
-    return [
-        StoredStory(
-            story_key=s.story_key,
-            urls=tuple(sorted(s.member_urls)),
-            outlet_count=s.outlet_count,
-            outlet_keys=tuple(sorted(s.outlet_keys)),
-            signature=tuple(sorted(s.signature)),
-            points=s.points,
-        )
-        for topic in digest.topics
-        for s in topic.stories
-    ]
-
-
-def _from_store(s: StoredStory) -> SentStory:
-    return SentStory(
-        story_key=s.story_key,
-        member_urls=frozenset(s.urls),
-        outlet_keys=frozenset(s.outlet_keys),
-        signature=frozenset(s.signature),
-        sent_at=s.sent_at,
-        outlet_count=s.outlet_count,
-        points=tuple(s.points),
-    )
+def _sent(digest: ChatDigest) -> list[SentStory]:
+    """What the store keeps of a delivered digest: its stories as sent."""
+    return [s.as_sent() for topic in digest.topics for s in topic.stories]
 
 
 def readable_items(story: Story, *, tokens: bool = False) -> list[NewsItem]:

@@ -85,7 +85,7 @@ def _fill(report: dict[str, Any], store: Store, now: datetime) -> None:
             }
     report["chats"] = {"total": chats, "active": active}
     report["subscriptions"] = subs
-    report["digests_due_next_hour"] = len(store.due_chats(now + timedelta(hours=1)))
+    report["digests_due_next_hour"] = len(store.deliveries.due_chats(now + timedelta(hours=1)))
 
 
 def render(report: dict[str, Any]) -> str:

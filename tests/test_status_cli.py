@@ -25,20 +25,20 @@ def populate(store: Store) -> None:
     """Three chats: one due in 30 minutes, one in 5 hours, one gone; a round with one sent
     digest and one failure."""
     now = datetime.now(UTC)
-    store.add_subscription(1, "Climate")
-    store.add_subscription(1, "Київ")
-    store.set_schedule(1, (now + timedelta(minutes=30)).time().replace(second=0,
+    store.subscriptions.add(1, "Climate")
+    store.subscriptions.add(1, "Київ")
+    store.chats.set_schedule(1, (now + timedelta(minutes=30)).time().replace(second=0,
                        microsecond=0), "UTC")
-    store.add_subscription(2, "North Korea")
-    store.set_schedule(2, (now + timedelta(hours=5)).time().replace(second=0, microsecond=0),
+    store.subscriptions.add(2, "North Korea")
+    store.chats.set_schedule(2, (now + timedelta(hours=5)).time().replace(second=0, microsecond=0),
                        "UTC")
-    store.upsert_chat(3)
-    store.set_active(3, False)
+    store.chats.upsert(3)
+    store.chats.set_active(3, False)
     yesterday = (now - timedelta(days=1)).date()
-    won = store.claim_deliveries([(1, yesterday), (2, yesterday)], worker="w1")
+    won = store.deliveries.claim([(1, yesterday), (2, yesterday)], worker="w1")
     assert len(won) == 2
-    store.finish_deliveries([(1, yesterday, [])], worker="w1")
-    store.mark_failed(2, yesterday, "Forbidden: bot was blocked", worker="w1")
+    store.deliveries.finish([(1, yesterday, [])], worker="w1")
+    store.deliveries.mark_failed(2, yesterday, "Forbidden: bot was blocked", worker="w1")
 
 
 def check_status(env: dict[str, str], url_part: str) -> None:

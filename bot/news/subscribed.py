@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.article import Page
 from bot.news.feed import parse_feed_titled
@@ -24,16 +24,15 @@ class FeedState:
     title: str = ""  # the channel's own title: how a digest names the feed
     polled: bool = False  # `items` come from a poll by this process
     loaded: bool = False  # validators were looked up in the store
+    checked_at: datetime | None = None  # when the store last saved the validators
 
 
 class ValidatorStore(Protocol):
-    """Where validators outlive the process (bot.store.Store's feed_state table)."""
+    """Where validators outlive the process (`bot.store.Feeds`, the feed_state table)."""
 
-    def get_feed_state(self, feed_url: str) -> Any: ...
+    def get(self, feed_url: str) -> FeedState | None: ...
 
-    def put_feed_state(
-        self, feed_url: str, *, etag: str | None, last_modified: str | None
-    ) -> None: ...
+    def put(self, feed_url: str, state: FeedState) -> None: ...
 
 
 class FeedStates:
@@ -53,18 +52,15 @@ class FeedStates:
     async def load(self, url: str) -> FeedState:
         state = self.get(url)
         if self._store is not None and not state.loaded:
-            row = await asyncio.to_thread(self._store.get_feed_state, url)
-            if row is not None and not state.polled:
-                state.etag, state.last_modified = row.etag, row.last_modified
+            stored = await asyncio.to_thread(self._store.get, url)
+            if stored is not None and not state.polled:
+                state.etag, state.last_modified = stored.etag, stored.last_modified
             state.loaded = True
         return state
 
     async def save(self, url: str, state: FeedState) -> None:
         if self._store is not None:
-            await asyncio.to_thread(
-                self._store.put_feed_state, url, etag=state.etag,
-                last_modified=state.last_modified,
-            )
+            await asyncio.to_thread(self._store.put, url, state)
 
     def evict(self, keep: set[str]) -> int:
         gone = [url for url in self._by_url if url not in keep]

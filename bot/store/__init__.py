@@ -1,9 +1,11 @@
 """Durable state: chats, subscriptions, the shared article/summary cache, digest bookkeeping.
 
     store = Store.open(settings.effective_database_url)   # migrates, then connects
-    await asyncio.to_thread(store.add_subscription, chat_id, "climate", "search")
+    await asyncio.to_thread(store.subscriptions.add, chat_id, "climate", "search")
 
-Schema changes go in `migrations/versions/` (append-only); `migrate(url)` applies them.
+One repository per area, reached from the `Store`: `store.chats`, `store.subscriptions`,
+`store.articles`, `store.sent`, `store.deliveries`, `store.feeds`. Schema changes go in
+`migrations/versions/` (append-only); `migrate(url)` applies them.
 """
 
 from bot.errors import DuplicateTopic, StoreError, TooManyTopics
@@ -16,8 +18,6 @@ from bot.store.records import (
     Delivery,
     DeliveryStatus,
     DueChat,
-    FeedState,
-    SentStory,
     Subscription,
 )
 from bot.store.store import Store
@@ -31,8 +31,6 @@ __all__ = [
     "DeliveryStatus",
     "DueChat",
     "DuplicateTopic",
-    "FeedState",
-    "SentStory",
     "Store",
     "StoreError",
     "StoreSummaryCache",

@@ -20,7 +20,7 @@ class StoreSummaryCache:
         self.store = store
 
     async def get(self, canonical_url: str, lang: str) -> tuple[Article, Summary] | None:
-        hit = await asyncio.to_thread(self.store.get_summary, canonical_url, lang)
+        hit = await asyncio.to_thread(self.store.articles.get_summary, canonical_url, lang)
         return None if hit is None else (hit.article, hit.summary)
 
     async def put(self, canonical_url: str, lang: str, article: Article, summary: Summary) -> None:
@@ -28,7 +28,7 @@ class StoreSummaryCache:
         # that was just computed: it is delivered, only not kept.
         try:
             await asyncio.to_thread(
-                self.store.put_article_summary, article, summary, canonical_url, lang
+                self.store.articles.put_summary, article, summary, canonical_url, lang
             )
         except SQLAlchemyError as exc:
             log.warning("summary of %s not cached (storage problem): %s: %s",

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Literal
 
 from bot.article import Article, Summary
+from bot.news.selection import SentStory
 from bot.store.topic import TopicKind
 
 DeliveryStatus = Literal["claimed", "sent", "failed"]
@@ -31,19 +32,6 @@ class Subscription:
     topic_key: str  # normalised
     kind: TopicKind
     created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SentStory:
-    """A story a chat has already seen in a digest; `urls` are its members' canonical URLs."""
-
-    story_key: str
-    urls: tuple[str, ...]
-    outlet_count: int
-    sent_at: datetime | None = None  # filled in when read back
-    outlet_keys: tuple[str, ...] = ()
-    signature: tuple[str, ...] = ()
-    points: tuple[str, ...] = ()  # as sent, so an update can say which points are new
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +62,6 @@ class DueChat:
     local_date: date
     language: str | None
     timezone: str
-
-
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    feed_url: str
-    etag: str | None
-    last_modified: str | None
-    checked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,31 +46,31 @@ class StoreChatPrefs:
         self._known.add(chat_id)
 
     def _first_contact(self, chat_id: int, user_language: str | None) -> None:
-        chat = self._store.get_chat(chat_id)
+        chat = self._store.chats.get(chat_id)
         if chat is None:
-            self._store.upsert_chat(chat_id)  # create first: a racer may do the same
+            self._store.chats.upsert(chat_id)  # create first: a racer may do the same
             if user_language:
-                self._store.set_language_if_unset(chat_id, user_language)
+                self._store.chats.set_language_if_unset(chat_id, user_language)
         elif not chat.active:
             # Writing again after blocking the bot (or re-adding it) means it is back.
-            self._store.set_active(chat_id, True)
+            self._store.chats.set_active(chat_id, True)
 
     async def language(self, chat_id: int) -> str | None:
-        chat = await asyncio.to_thread(self._store.get_chat, chat_id)
+        chat = await asyncio.to_thread(self._store.chats.get, chat_id)
         return None if chat is None else chat.language
 
     async def set_language(self, chat_id: int, code: str | None) -> None:
-        await asyncio.to_thread(self._store.set_language, chat_id, code)
+        await asyncio.to_thread(self._store.chats.set_language, chat_id, code)
 
     async def is_active(self, chat_id: int) -> bool:
-        chat = await asyncio.to_thread(self._store.get_chat, chat_id)
+        chat = await asyncio.to_thread(self._store.chats.get, chat_id)
         return True if chat is None else chat.active
 
     async def set_active(self, chat_id: int, active: bool) -> None:
-        await asyncio.to_thread(self._store.set_active, chat_id, active)
+        await asyncio.to_thread(self._store.chats.set_active, chat_id, active)
         self._known.add(chat_id)
 
     async def forget(self, chat_id: int) -> bool:
         """Delete everything stored about the chat; True if there was anything."""
         self._known.discard(chat_id)
-        return await asyncio.to_thread(self._store.forget_chat, chat_id)
+        return await asyncio.to_thread(self._store.chats.forget, chat_id)

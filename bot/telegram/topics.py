@@ -73,7 +73,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         topic, kind, template = text, "search", messages.SUBSCRIBED
     store = services.store
     try:
-        await asyncio.to_thread(store.add_subscription, chat.id, topic, kind)  # type: ignore[arg-type]
+        await asyncio.to_thread(store.subscriptions.add, chat.id, topic, kind)  # type: ignore[arg-type]
     except DuplicateTopic:
         await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(topic)))
         return
@@ -87,7 +87,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
     except ValueError:  # the store's own limits (a feed address that is far too long)
         await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return
-    row = await asyncio.to_thread(store.upsert_chat, chat.id)
+    row = await asyncio.to_thread(store.chats.upsert, chat.id)
     log.info("chat %s subscribed to %s %r", chat.id, kind, topic)
     await message.reply_text(template.format(topic=escape(topic), **_schedule(row, services)))
 
@@ -116,13 +116,14 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
         await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return None
     store = services.store
-    subs = await asyncio.to_thread(store.list_subscriptions, chat_id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat_id)
     key = normalize_topic(url, "feed")
     if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
         await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(url)))
         return None
-    if len(subs) >= store.max_topics_per_chat:
-        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=store.max_topics_per_chat))
+    limit = store.subscriptions.max_per_chat
+    if len(subs) >= limit:
+        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=limit))
         return None
     wait = services.user_limit.acquire(who)
     if wait:
@@ -157,12 +158,12 @@ async def topics(update: Update, context: BotContext) -> None:
         return
     services = context.services
     store = services.store
-    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     if not subs:
         await message.reply_text(messages.NO_TOPICS)
         return
-    row = await asyncio.to_thread(store.upsert_chat, chat.id)
-    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=store.max_topics_per_chat)]
+    row = await asyncio.to_thread(store.chats.upsert, chat.id)
+    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=store.subscriptions.max_per_chat)]
     lines.extend(f"{n}. {escape(_label(sub))}" for n, sub in enumerate(subs, 1))
     lines += ["", messages.TOPICS_FOOTER.format(**_schedule(row, services))]
     await message.reply_text("\n".join(lines))
@@ -178,11 +179,11 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     store = context.services.store
     text = " ".join(context.args or [])
     if text:
-        removed = await asyncio.to_thread(store.remove_subscription, chat.id, text)
+        removed = await asyncio.to_thread(store.subscriptions.remove, chat.id, text)
         template = messages.UNSUBSCRIBED if removed else messages.NOT_SUBSCRIBED
         await message.reply_text(template.format(topic=escape(text)))
         return
-    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     if not subs:
         await message.reply_text(messages.NO_TOPICS)
         return
@@ -198,12 +199,12 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
         return
     store = context.services.store
     token = query.data.removeprefix(UNSUBSCRIBE_PREFIX)
-    subs = await asyncio.to_thread(store.list_subscriptions, chat.id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     picked = next((sub for sub in subs if topic_token(sub) == token), None)
     if picked is None:  # pressed twice, or removed meanwhile by a command
         await query.answer(messages.UNSUBSCRIBE_GONE)
         return
-    await asyncio.to_thread(store.remove_subscription, chat.id, picked.topic, picked.kind)
+    await asyncio.to_thread(store.subscriptions.remove, chat.id, picked.topic, picked.kind)
     log.info("chat %s unsubscribed from %s %r", chat.id, picked.kind, picked.topic)
     await query.answer()
     left = [sub for sub in subs if sub is not picked]
@@ -236,7 +237,7 @@ async def time_command(update: Update, context: BotContext) -> None:
     services = context.services
     store = services.store
     args = context.args or []
-    row = await asyncio.to_thread(store.upsert_chat, chat.id)
+    row = await asyncio.to_thread(store.chats.upsert, chat.id)
     if not args or len(args) > 2:
         await message.reply_text(messages.TIME_USAGE.format(
             time=format_digest_time(row.digest_time), tz=escape(row.timezone)))
@@ -253,7 +254,7 @@ async def time_command(update: Update, context: BotContext) -> None:
     if zone is None:
         await message.reply_text(messages.BAD_TIMEZONE.format(given=escape(args[1])))
         return
-    row = await asyncio.to_thread(store.set_schedule, chat.id, when, zone)
+    row = await asyncio.to_thread(store.chats.set_schedule, chat.id, when, zone)
     await message.reply_text(messages.TIME_SET.format(**_schedule(row, services)))
 
 
@@ -276,7 +277,7 @@ async def digest_now(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     services = context.services
-    subs = await asyncio.to_thread(services.store.list_subscriptions, chat.id)
+    subs = await asyncio.to_thread(services.store.subscriptions.for_chat, chat.id)
     if not subs:
         await message.reply_text(messages.NO_TOPICS)
         return

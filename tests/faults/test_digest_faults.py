@@ -61,7 +61,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def subscribe(store: Store, chats: list[int]) -> None:
     for chat in chats:
-        store.add_subscription(chat, "Federal Reserve", "search")
+        store.subscriptions.add(chat, "Federal Reserve", "search")
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ async def test_bot_api_faults_during_a_round(
         await digests.run_round(sender, now=at + timedelta(minutes=minutes))
     await digests.pipeline.aclose()
     assert first.gone == 1
-    chat = store.get_chat(12)
+    chat = store.chats.get(12)
     assert chat is not None and chat.active is False
     assert digests_received(botapi, 12) == 0
     assert {c: digests_received(botapi, c) for c in chats if c != 12} == {
@@ -163,8 +163,8 @@ def test_killed_mid_round_and_restarted_sends_each_digest_once(
     due_time = (now - timedelta(minutes=2)).time().replace(second=0, microsecond=0)
     chats = list(range(100, 124))
     for chat in chats:
-        store.set_schedule(chat, due_time, "UTC")
-        store.add_subscription(chat, "Federal Reserve", "search")
+        store.chats.set_schedule(chat, due_time, "UTC")
+        store.subscriptions.add(chat, "Federal Reserve", "search")
     with store.engine.begin() as conn:  # subscribed since yesterday, so today's slot counts
         conn.execute(update(SubscriptionRow).values(created_at=now - timedelta(days=1)))
     store.close()

@@ -6,7 +6,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article, Summary
-from bot.store import SentStory, Store, StoreSummaryCache
+from bot.news.selection import SentStory
+from bot.news.subscribed import FeedState
+from bot.store import Store, StoreSummaryCache
 
 URL = "https://news.example/2025/05/01/story"
 ARTICLE = Article(
@@ -28,10 +30,10 @@ SUMMARY = Summary(
 
 
 def test_summary_round_trips_per_language(store: Store) -> None:
-    assert store.get_summary(URL, "en") is None
-    store.put_article_summary(ARTICLE, SUMMARY, URL, "en")
+    assert store.articles.get_summary(URL, "en") is None
+    store.articles.put_summary(ARTICLE, SUMMARY, URL, "en")
 
-    hit = store.get_summary(URL, "en")
+    hit = store.articles.get_summary(URL, "en")
     assert hit is not None
     assert hit.article == ARTICLE
     assert hit.summary.points == SUMMARY.points
@@ -40,20 +42,20 @@ def test_summary_round_trips_per_language(store: Store) -> None:
         False,
         1,
     )
-    assert store.get_summary(URL, "uk") is None
-    assert store.get_summary(URL, None) is None
+    assert store.articles.get_summary(URL, "uk") is None
+    assert store.articles.get_summary(URL, None) is None
 
 
 def test_put_is_an_upsert_and_newest_summarizer_wins(store: Store) -> None:
-    store.put_article_summary(ARTICLE, SUMMARY, URL, None)
+    store.articles.put_summary(ARTICLE, SUMMARY, URL, None)
     better = Summary(["One.", "Two."], "llm:gpt-4o-mini", partial=True)
-    store.put_article_summary(ARTICLE, better, URL, None)
-    store.put_article_summary(ARTICLE, better, URL, None)  # same key again: no error
+    store.articles.put_summary(ARTICLE, better, URL, None)
+    store.articles.put_summary(ARTICLE, better, URL, None)  # same key again: no error
 
-    hit = store.get_summary(URL, None)
+    hit = store.articles.get_summary(URL, None)
     assert hit is not None and hit.summary.summarizer == "llm:gpt-4o-mini"
     assert hit.summary.partial is True
-    only = store.get_summary(URL, None, summarizer="extractive")
+    only = store.articles.get_summary(URL, None, summarizer="extractive")
     assert only is not None and only.summary.points == SUMMARY.points
 
 
@@ -64,7 +66,7 @@ def test_concurrent_puts_of_the_same_key_do_not_fail(store: Store, other_store: 
     def put(s: Store, i: int) -> None:
         try:
             barrier.wait()
-            s.put_article_summary(ARTICLE, Summary([f"point {i}"], "extractive"), URL, "en")
+            s.articles.put_summary(ARTICLE, Summary([f"point {i}"], "extractive"), URL, "en")
         except BaseException as exc:
             errors.append(exc)
 
@@ -76,7 +78,7 @@ def test_concurrent_puts_of_the_same_key_do_not_fail(store: Store, other_store: 
     for thread in threads:
         thread.join()
     assert errors == []
-    hit = store.get_summary(URL, "en")
+    hit = store.articles.get_summary(URL, "en")
     assert hit is not None and hit.summary.points[0].startswith("point ")
 
 
@@ -90,48 +92,51 @@ async def test_store_works_as_the_pipeline_summary_cache(store: Store) -> None:
 
 
 def test_sent_stories_since_and_update(store: Store) -> None:
-    store.upsert_chat(1)
-    store.upsert_chat(2)
+    store.chats.upsert(1)
+    store.chats.upsert(2)
     day1 = datetime(2025, 5, 1, 8, tzinfo=UTC)
     day2 = day1 + timedelta(days=1)
-    store.record_sent_stories(
+    store.sent.record(
         1,
         [
-            SentStory("floods", ("https://a.example/1", "https://b.example/2"), 2),
-            SentStory("vote", ("https://c.example/3",), 1),
+            SentStory("floods", frozenset({"https://a.example/1", "https://b.example/2"}),
+                      outlet_count=2),
+            SentStory("vote", frozenset({"https://c.example/3"}), outlet_count=1),
         ],
         day1,
     )
     # The floods story grew and was sent again the next day: updated, not duplicated.
-    store.record_sent_stories(
-        1, [SentStory("floods", ("https://a.example/1", "https://d.example/4"), 3)], day2
+    store.sent.record(
+        1,
+        [SentStory("floods", frozenset({"https://a.example/1", "https://d.example/4"}),
+                   outlet_count=3)],
+        day2,
     )
-    store.record_sent_stories(1, [], day2)
+    store.sent.record(1, [], day2)
 
-    everything = store.sent_stories(1, day1)
+    everything = store.sent.since(1, day1)
     assert set(everything) == {"floods", "vote"}
     floods = everything["floods"]
-    assert floods.urls == ("https://a.example/1", "https://d.example/4")
+    assert floods.member_urls == {"https://a.example/1", "https://d.example/4"}
     assert (floods.outlet_count, floods.sent_at) == (3, day2)
-    assert set(store.sent_stories(1, day1 + timedelta(hours=1))) == {"floods"}
-    assert store.sent_stories(2, day1) == {}
+    assert set(store.sent.since(1, day1 + timedelta(hours=1))) == {"floods"}
+    assert store.sent.since(2, day1) == {}
 
-    assert store.prune_sent_stories(day2) == 1
-    assert set(store.sent_stories(1, day1)) == {"floods"}
+    assert store.sent.prune(day2) == 1
+    assert set(store.sent.since(1, day1)) == {"floods"}
 
 
 def test_feed_state_round_trip(store: Store) -> None:
     feed = "https://feeds.example/rss.xml"
-    assert store.get_feed_state(feed) is None
+    assert store.feeds.get(feed) is None
     checked = datetime(2025, 5, 1, tzinfo=UTC)
-    store.put_feed_state(feed, etag='W/"abc"', last_modified=None, checked_at=checked)
-    store.put_feed_state(
+    store.feeds.put(feed, FeedState(etag='W/"abc"'), checked_at=checked)
+    store.feeds.put(
         feed,
-        etag='W/"def"',
-        last_modified="Thu, 01 May 2025 00:00:00 GMT",
+        FeedState(etag='W/"def"', last_modified="Thu, 01 May 2025 00:00:00 GMT"),
         checked_at=checked + timedelta(minutes=10),
     )
-    state = store.get_feed_state(feed)
+    state = store.feeds.get(feed)
     assert state is not None
     assert (state.etag, state.last_modified, state.checked_at) == (
         'W/"def"',

@@ -30,9 +30,9 @@ def test_concurrent_writers_lose_nothing(database_url: str, store: Store) -> Non
                 # (measured: 181 of 400 such writes lost without BEGIN IMMEDIATE).
                 if i % 2:
                     day = date(2025, 1, 1) + timedelta(days=i)
-                    assert own.claim_deliveries([(n, day)], worker="t") == [(n, day)]
+                    assert own.deliveries.claim([(n, day)], worker="t") == [(n, day)]
                 else:
-                    own.add_subscription(n, f"topic {i}")
+                    own.subscriptions.add(n, f"topic {i}")
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -44,9 +44,9 @@ def test_concurrent_writers_lose_nothing(database_url: str, store: Store) -> Non
     for thread in threads:
         thread.join()
     assert errors == []
-    subscriptions = sum(len(store.list_subscriptions(n)) for n in range(THREADS))
+    subscriptions = sum(len(store.subscriptions.for_chat(n)) for n in range(THREADS))
     claims = sum(
-        store.get_delivery(n, date(2025, 1, 1) + timedelta(days=i)) is not None
+        store.deliveries.get(n, date(2025, 1, 1) + timedelta(days=i)) is not None
         for n in range(THREADS)
         for i in range(WRITES)
     )
@@ -61,7 +61,7 @@ def _process_writer(url: str, chat_id: int, start: Any) -> None:
     store = Store.open(url, max_topics_per_chat=PROCESS_WRITES)
     start.wait()
     for i in range(PROCESS_WRITES):
-        store.add_subscription(chat_id, f"topic {i}")
+        store.subscriptions.add(chat_id, f"topic {i}")
     store.close()
 
 
@@ -79,7 +79,7 @@ def test_sqlite_writers_in_separate_processes_lose_nothing(tmp_path: Path) -> No
     assert [proc.exitcode for proc in procs] == [0] * PROCESSES
     store = Store.open(url)
     try:
-        total = sum(len(store.list_subscriptions(n)) for n in range(PROCESSES))
+        total = sum(len(store.subscriptions.for_chat(n)) for n in range(PROCESSES))
     finally:
         store.close()
     assert total == PROCESSES * PROCESS_WRITES

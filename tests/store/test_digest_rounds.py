@@ -69,7 +69,7 @@ async def test_round_sends_each_due_chat_once_and_shares_summaries(
 ) -> None:
     chats = list(range(1, 7))
     for chat in chats:
-        await asyncio.to_thread(store.add_subscription, chat, "North Korea", "search")
+        await asyncio.to_thread(store.subscriptions.add, chat, "North Korea", "search")
     digests = make_digests(store, llm=llm, at=EIGHT + timedelta(days=1, minutes=1))
     outbox = Outbox()
     report = await digests.run_round(outbox)
@@ -86,7 +86,7 @@ async def test_round_sends_each_due_chat_once_and_shares_summaries(
 
 
 async def test_next_day_repeats_nothing(store: Store, make_digests) -> None:
-    await asyncio.to_thread(store.add_subscription, 1, "North Korea", "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, "North Korea", "search")
     day1 = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
     outbox = Outbox()
     await day1.run_round(outbox)
@@ -101,18 +101,18 @@ async def test_blocked_chat_goes_inactive_and_others_still_get_theirs(
     store: Store, make_digests
 ) -> None:
     for chat in (1, 2, 3):
-        await asyncio.to_thread(store.add_subscription, chat, "Federal Reserve", "search")
+        await asyncio.to_thread(store.subscriptions.add, chat, "Federal Reserve", "search")
     digests = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
     outbox = Outbox(gone={2})
     report = await digests.run_round(outbox)
     assert report.gone == 1 and report.sent == 2
     assert sorted(outbox.per_chat()) == [1, 3]
-    blocked = await asyncio.to_thread(store.get_chat, 2)
+    blocked = await asyncio.to_thread(store.chats.get, 2)
     assert blocked is not None and blocked.active is False
 
 
 async def test_failed_send_is_retried_later_not_lost(store: Store, make_digests) -> None:
-    await asyncio.to_thread(store.add_subscription, 1, "Federal Reserve", "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, "Federal Reserve", "search")
     start = EIGHT + timedelta(days=1, minutes=1)
     outbox = Outbox(failing={1})
     first = await make_digests(store, at=start).run_round(outbox)
@@ -129,7 +129,7 @@ async def test_two_processes_racing_send_each_digest_once(
 ) -> None:
     chats = list(range(100, 120))
     for chat in chats:
-        await asyncio.to_thread(store.add_subscription, chat, "Federal Reserve", "search")
+        await asyncio.to_thread(store.subscriptions.add, chat, "Federal Reserve", "search")
     at = EIGHT + timedelta(days=1, minutes=1)
     a, b = make_digests(store, at=at), make_digests(other_store, at=at)
     b.worker = a.worker + "-b"  # two processes, one host
@@ -142,11 +142,11 @@ async def test_two_processes_racing_send_each_digest_once(
 async def test_claims_of_a_killed_process_are_released_on_restart(
     store: Store, make_digests
 ) -> None:
-    await asyncio.to_thread(store.add_subscription, 1, "Federal Reserve", "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, "Federal Reserve", "search")
     at = EIGHT + timedelta(days=1, minutes=1)
     dead = f"{socket.gethostname()}:{_dead_pid()}"
     assert await asyncio.to_thread(
-        store.claim_deliveries, [(1, at.date())], worker=dead, now=at) == [(1, at.date())]
+        store.deliveries.claim, [(1, at.date())], worker=dead, now=at) == [(1, at.date())]
     outbox = Outbox()
     report = await make_digests(store, at=at + timedelta(minutes=1)).run_round(outbox)
     assert report.sent == 1 and outbox.per_chat() == Counter({1: 1})

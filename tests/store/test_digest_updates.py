@@ -32,7 +32,7 @@ def _only_story(digest: ChatDigest) -> DigestStory:
 async def test_an_update_names_its_new_outlets_and_new_points(
     store: Store, site: FakeSite, make_digests, outbox, eight: datetime
 ) -> None:
-    await asyncio.to_thread(store.add_subscription, 1, TOPIC, "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, TOPIC, "search")
     day1 = eight + timedelta(days=1, minutes=1)
     serve_news_world(site, {TOPIC: MISSILE[:1]}, now=day1 - timedelta(minutes=30))
     assert (await make_digests(store, at=day1).run_round(outbox)).sent == 1

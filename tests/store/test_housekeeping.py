@@ -15,9 +15,11 @@ from sqlmodel import col
 
 from bot.article import Article, Summary
 from bot.config import Settings
+from bot.news.selection import SentStory
+from bot.news.subscribed import FeedState
 from bot.pipeline import Pipeline
 from bot.rounds import Digests
-from bot.store import SentStory, Store
+from bot.store import Store
 from bot.store.tables import ArticleRow, SentStoryRow
 from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss
 from tests.fakes.outbox import Outbox
@@ -46,7 +48,7 @@ async def make_digests(site: FakeSite) -> AsyncIterator[Callable[[Store], Digest
 def cache_article(store: Store, url: str, fetched_at: datetime) -> None:
     article = Article(url=url, final_url=url, title="Заголовок", text="Текст статті. " * 50,
                       site="Укрінформ", published=None, language="uk")
-    store.put_article_summary(article, Summary(points=["Пункт."], summarizer="extractive"),
+    store.articles.put_summary(article, Summary(points=["Пункт."], summarizer="extractive"),
                               url, "uk")
     with store.engine.begin() as conn:
         conn.execute(update(ArticleRow).where(col(ArticleRow.canonical_url) == url)
@@ -59,26 +61,27 @@ async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feed
     digests = make_digests(store)
     cache_article(store, "https://ukrinform.ua/old", NOW - timedelta(days=8))
     cache_article(store, "https://ukrinform.ua/fresh", NOW - timedelta(days=6))
-    store.upsert_chat(1)
-    store.record_sent_stories(1, [SentStory("old", ("https://a/1",), 1)], NOW - timedelta(days=4))
-    store.record_sent_stories(1, [SentStory("new", ("https://a/2",), 1)], NOW - timedelta(days=2))
-    store.add_subscription(1, "https://feeds.example/followed.xml", "feed")
+    store.chats.upsert(1)
+    for key, age in (("old", 4), ("new", 2)):
+        story = SentStory(key, frozenset({f"https://a/{key}"}), outlet_count=1)
+        store.sent.record(1, [story], NOW - timedelta(days=age))
+    store.subscriptions.add(1, "https://feeds.example/followed.xml", "feed")
     for url in ("https://feeds.example/followed.xml", "https://feeds.example/dropped.xml"):
-        store.put_feed_state(url, etag='"e1"', last_modified=None)
+        store.feeds.put(url, FeedState(etag='"e1"'))
 
     done = await digests.housekeeping()
 
     assert done == {"articles": 1, "sent_stories": 1, "feeds": 1}
-    assert store.get_summary("https://ukrinform.ua/old", "uk") is None
-    fresh = store.get_summary("https://ukrinform.ua/fresh", "uk")
+    assert store.articles.get_summary("https://ukrinform.ua/old", "uk") is None
+    fresh = store.articles.get_summary("https://ukrinform.ua/fresh", "uk")
     assert fresh is not None and fresh.article.site == "Укрінформ"
     with store.engine.connect() as conn:
         keys = set(conn.execute(select(col(SentStoryRow.story_key))).scalars())
         articles = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar()
         summaries = conn.exec_driver_sql("SELECT count(*) FROM summaries").scalar()
     assert keys == {"new"} and articles == 1 and summaries == 1
-    assert store.get_feed_state("https://feeds.example/followed.xml") is not None
-    assert store.get_feed_state("https://feeds.example/dropped.xml") is None
+    assert store.feeds.get("https://feeds.example/followed.xml") is not None
+    assert store.feeds.get("https://feeds.example/dropped.xml") is None
 
 
 async def test_cache_ttl_days_is_the_setting_that_decides(
@@ -105,9 +108,9 @@ async def test_feed_validators_survive_a_restart_and_items_still_come(
     store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
 ) -> None:
     url = feed_route(site)
-    await asyncio.to_thread(store.add_subscription, 1, url, "feed")
+    await asyncio.to_thread(store.subscriptions.add, 1, url, "feed")
     before = await make_digests(store).topic_stories(url, kind="feed")
-    assert store.get_feed_state(url) is not None  # kept in feed_state
+    assert store.feeds.get(url) is not None  # kept in feed_state
     restarted = make_digests(store)  # a new process: nothing in memory
     after = await restarted.topic_stories(url, kind="feed")
     polls = site.requests_to("/rss.xml")
@@ -121,10 +124,10 @@ async def test_an_unfollowed_feed_leaves_memory_at_the_next_round(
     store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
 ) -> None:
     url = feed_route(site)
-    await asyncio.to_thread(store.add_subscription, 1, url, "feed")
+    await asyncio.to_thread(store.subscriptions.add, 1, url, "feed")
     digests = make_digests(store)
     await digests.topic_stories(url, kind="feed")
     assert len(digests._feed_states) == 1
-    await asyncio.to_thread(store.remove_subscription, 1, url)
+    await asyncio.to_thread(store.subscriptions.remove, 1, url)
     await digests.run_round(Outbox())
     assert len(digests._feed_states) == 0

@@ -69,7 +69,7 @@ def test_default_database_is_an_sqlite_file_in_the_data_dir(tmp_path: Path) -> N
     settings = Settings(newsbot_data_dir=tmp_path / "nested" / "data")
     store = Store.from_settings(settings)
     try:
-        store.upsert_chat(1)
+        store.chats.upsert(1)
     finally:
         store.close()
     assert (tmp_path / "nested" / "data" / "newsbot.sqlite3").is_file()

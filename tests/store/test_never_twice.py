@@ -79,7 +79,7 @@ async def sender(botapi: FakeBotAPI) -> AsyncIterator[DigestSender]:
 
 def follow(store: Store, chat_id: int) -> None:
     for topic in TOPICS:
-        store.add_subscription(chat_id, topic, "search")
+        store.subscriptions.add(chat_id, topic, "search")
 
 
 # --- recording "sent" fails -------------------------------------------------------------------
@@ -129,16 +129,16 @@ async def test_a_digest_whose_sent_record_failed_is_not_sent_again(
     outbox = Outbox()
     first = await digests.run_round(outbox, now=AT)
     assert first.sent == 1 and outbox.per_chat() == {1: 1}
-    delivery = store.get_delivery(1, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(1, TODAY + timedelta(days=1))
     assert delivery is not None and delivery.status == "claimed"  # the record did fail
     refuse_sent.heal()
     # Past the 30 minutes after which a claim is stale and its digest would be taken over.
     for minutes in (6, 31, 45):
         await digests.run_round(outbox, now=AT + timedelta(minutes=minutes))
     assert outbox.per_chat() == {1: 1}
-    delivery = store.get_delivery(1, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(1, TODAY + timedelta(days=1))
     assert delivery is not None and delivery.status == "sent"
-    assert len(store.sent_stories(1, AT - timedelta(days=1))) > 0
+    assert len(store.sent.since(1, AT - timedelta(days=1))) > 0
 
 
 # --- a digest of several parts ----------------------------------------------------------------
@@ -165,7 +165,7 @@ async def test_a_scheduled_digest_resumes_at_the_part_that_failed(
     assert len(got) >= 2 and got[0] == part1
     assert sum(TITLE in t for t in got) == 1  # part 1 arrived once
     assert len(set(got)) == len(got)  # no part twice
-    delivery = store.get_delivery(2, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(2, TODAY + timedelta(days=1))
     assert delivery is not None and delivery.status == "sent"
 
 

@@ -48,7 +48,7 @@ async def test_a_story_that_grows_after_the_morning_digest_is_not_sent_again_as_
     story is inside the chat's window again; one outlet is not an update, so it must not
     come back.
     """
-    await asyncio.to_thread(store.add_subscription, 1, TOPIC, "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, TOPIC, "search")
     day1 = eight + timedelta(days=1, minutes=1)
     serve_news_world(site, {TOPIC: MISSILE[1:]}, now=day1 - timedelta(minutes=30))
     first = await make_digests(store, at=day1).run_round(outbox)
@@ -73,7 +73,7 @@ async def test_a_story_sent_30_hours_ago_is_still_remembered(
     The chat's next digest comes 30 hours after the first (a missed slot, caught up); the
     story has one new outlet since, inside that digest's 24-hour window.
     """
-    await asyncio.to_thread(store.add_subscription, 1, TOPIC, "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, TOPIC, "search")
     day1 = eight + timedelta(days=1, minutes=1)
     serve_news_world(site, {TOPIC: MISSILE[1:]}, now=day1 - timedelta(minutes=30))
     await make_digests(store, at=day1).run_round(outbox)
@@ -88,7 +88,7 @@ async def test_a_story_sent_30_hours_ago_is_still_remembered(
     assert not missile_in(outbox.sent[1]), headlines(outbox.sent[1])
     assert outbox.sent[1].topics[0].skipped_already_sent == 1
     # Control: the same day-2 world for a chat that never saw the story shows it.
-    await asyncio.to_thread(store.add_subscription, 2, TOPIC, "search")
+    await asyncio.to_thread(store.subscriptions.add, 2, TOPIC, "search")
     fresh = await make_digests(store, at=at, world=world).chat_digest(2, local_date=at.date())
     assert missile_in(fresh)
 
@@ -102,7 +102,7 @@ async def test_a_round_does_not_mark_a_claim_another_worker_took_over(
     A's late finish must leave B's claim alone, so B's own outcome (here: a failure, due a
     retry) is what the database keeps.
     """
-    await asyncio.to_thread(store.add_subscription, 1, TOPIC, "search")
+    await asyncio.to_thread(store.subscriptions.add, 1, TOPIC, "search")
     day1 = eight + timedelta(days=1, minutes=1)
     serve_news_world(site, {TOPIC: MISSILE}, now=day1 - timedelta(minutes=30))
     a = make_digests(store, at=day1)
@@ -110,18 +110,18 @@ async def test_a_round_does_not_mark_a_claim_another_worker_took_over(
 
     async def slow_send(digest: ChatDigest) -> None:
         # B, another process, finds A's claim stale and takes it over before A finishes.
-        late = day1 + other_store.stale_after + timedelta(minutes=1)
+        late = day1 + other_store.deliveries.stale_after + timedelta(minutes=1)
         took_over.extend(await asyncio.to_thread(
-            other_store.claim_deliveries, [(1, day1.date())], worker="worker-b", now=late))
+            other_store.deliveries.claim, [(1, day1.date())], worker="worker-b", now=late))
 
     report = await a.run_round(slow_send)
     assert report.sent == 1 and took_over == [(1, day1.date())]
 
-    delivery = await asyncio.to_thread(store.get_delivery, 1, day1.date())
+    delivery = await asyncio.to_thread(store.deliveries.get, 1, day1.date())
     assert delivery is not None
     assert (delivery.status, delivery.claimed_by) == ("claimed", "worker-b")
     # B's send fails: recorded against B's claim, so the digest is retried, not lost.
     assert await asyncio.to_thread(
-        other_store.mark_failed, 1, day1.date(), "Bot API down", worker="worker-b")
-    failed = await asyncio.to_thread(store.get_delivery, 1, day1.date())
+        other_store.deliveries.mark_failed, 1, day1.date(), "Bot API down", worker="worker-b")
+    failed = await asyncio.to_thread(store.deliveries.get, 1, day1.date())
     assert failed is not None and failed.status == "failed"

@@ -245,7 +245,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_without_retries(
         botapi.push_message(url)
         await botapi.wait_for(lambda: botapi.calls("sendMessage"))
         store = app.bot_data.services.store
-        await botapi.wait_for(lambda: store.get_chat(USER).active is False)
+        await botapi.wait_for(lambda: store.chats.get(USER).active is False)
     assert [c.status for c in botapi.calls("sendMessage")] == [403]
 
 
@@ -262,7 +262,7 @@ async def test_my_chat_member_kicked_marks_the_chat_inactive(
     async with start_bot() as app:
         botapi.push_update(update)
         store = app.bot_data.services.store
-        await botapi.wait_for(lambda: (c := store.get_chat(chat_id)) and not c.active)
+        await botapi.wait_for(lambda: (c := store.chats.get(chat_id)) and not c.active)
         assert await app.bot_data.services.chats.is_active(chat_id) is False
 
 

@@ -108,7 +108,7 @@ async def test_digest_on_demand_is_capped_per_chat_and_says_how_long_to_wait(
         searches = len(botapi.sent_to(USER))
     async with start_bot(**world, digest_on_demand_per_hour=1) as app:
         await say(botapi, "/digest", chat_id=-100500, user_id=USER)  # no topics: not counted
-        app.bot_data.services.store.add_subscription(-100500, "North Korea")
+        app.bot_data.services.store.subscriptions.add(-100500, "North Korea")
         group_first = await say(botapi, "/digest", chat_id=-100500, user_id=USER)
         group_second = await say(botapi, "/digest", chat_id=-100500, user_id=USER)
     assert all(d.text.startswith("Your daily digest") for d in digests)
@@ -132,8 +132,8 @@ async def test_scheduled_digests_are_not_charged(
     async with start_bot(**world, rate_limit_links=1, clock=lambda: now,
                          digest_tick=0.05) as app:
         store = app.bot_data.services.store
-        await asyncio.to_thread(store.add_subscription, USER, "North Korea")
-        await asyncio.to_thread(store.set_schedule, USER, slot, "UTC")
+        await asyncio.to_thread(store.subscriptions.add, USER, "North Korea")
+        await asyncio.to_thread(store.chats.set_schedule, USER, slot, "UTC")
         await botapi.wait_for(lambda: [
             m for m in botapi.sent_to(USER) if m.text.startswith("Your daily digest")],
             timeout=15)

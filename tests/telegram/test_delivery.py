@@ -60,8 +60,8 @@ def world(site: FakeSite) -> dict[str, Any]:
 
 
 def follow(store: Store, chat_id: int, slot: time) -> None:
-    store.add_subscription(chat_id, "North Korea")
-    store.set_schedule(chat_id, slot, "UTC")
+    store.subscriptions.add(chat_id, "North Korea")
+    store.chats.set_schedule(chat_id, slot, "UTC")
 
 
 def digests_in(api: FakeBotAPI, chat_id: int) -> list[Any]:
@@ -80,7 +80,7 @@ async def test_a_due_chat_gets_exactly_one_digest_from_the_ticking_job(
         done = services.rounds.completed
         # Several more rounds run; none sends it again.
         await botapi.wait_for(lambda: services.rounds.completed >= done + 3)
-        delivery = services.store.get_delivery(1001, frozen.slot_date)
+        delivery = services.store.deliveries.get(1001, frozen.slot_date)
     assert len(digests_in(botapi, 1001)) == 1 and botapi.sent_to(1003) == []
     assert "reported by 4 outlets" in digest.text
     assert digest.link_preview is not None and digest.link_preview["prefer_small_media"]
@@ -98,7 +98,7 @@ async def test_a_blocked_chat_is_marked_inactive_and_others_still_get_theirs(
             await asyncio.to_thread(follow, services.store, chat_id, frozen.slot)
         report = await services.rounds.tick()
         again = await services.rounds.tick()
-        gone = services.store.get_chat(1002)
+        gone = services.store.chats.get(1002)
     assert report is not None and (report.sent, report.gone, report.failed) == (1, 1, 0)
     assert again is not None and again.due == 0  # sent and gone chats are not due again
     assert len(digests_in(botapi, 1001)) == 1

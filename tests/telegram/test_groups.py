@@ -47,15 +47,15 @@ async def test_in_a_group_only_admins_change_settings(
         refusals = [await say(botapi, command, user_id=MEMBER) for command in (
             "/subscribe Go", "/unsubscribe Chess", "/unsubscribe", "/time 07:30 Europe/Kyiv",
             "/lang de", "/forget")]
-        chat = store.get_chat(GROUP)
-        topics = [s.topic for s in store.list_subscriptions(GROUP)]
+        chat = store.chats.get(GROUP)
+        topics = [s.topic for s in store.subscriptions.for_chat(GROUP)]
         # Reading is for everyone.
         listed = await say(botapi, "/topics", user_id=MEMBER)
         member_checks = [c for c in botapi.calls("getChatMember")
                          if c.params["user_id"] == MEMBER]
         # An anonymous admin writes as the group: that is an admin too.
         anon = await say(botapi, "/time 07:30 Europe/Kyiv", user_id=ADMIN, anonymous_admin=True)
-        zone = store.get_chat(GROUP).timezone
+        zone = store.chats.get(GROUP).timezone
         # The member's own private chat is theirs to configure.
         private = await say(botapi, "/subscribe Go", chat_id=MEMBER, user_id=MEMBER)
     assert ok.text.startswith("Subscribed to Chess")
@@ -78,18 +78,18 @@ async def test_group_buttons_work_only_for_admins_and_the_one_who_asked(
         picker = await say(botapi, "/unsubscribe", user_id=ADMIN)
         (_, chess), = picker.buttons()
         member_unsub = await press(botapi, picker, chess, user_id=MEMBER)
-        assert [s.topic for s in store.list_subscriptions(GROUP)] == ["Chess"]
+        assert [s.topic for s in store.subscriptions.for_chat(GROUP)] == ["Chess"]
         ask = await say(botapi, "/forget", user_id=ADMIN)
         (_, yes), (_, no) = ask.buttons()
         member_yes = await press(botapi, ask, yes, user_id=MEMBER)
         other_admin_yes = await press(botapi, ask, yes, user_id=OTHER_ADMIN)
         other_admin_no = await press(botapi, ask, no, user_id=OTHER_ADMIN)
-        still_there = store.get_chat(GROUP) is not None
+        still_there = store.chats.get(GROUP) is not None
         prompt_untouched = botapi.sent_to(GROUP)[-1].edits == 0
         await press(botapi, ask, yes, user_id=ADMIN)
         await botapi.wait_for(lambda: botapi.sent_to(GROUP)[-1].edits == 1)
         done = botapi.sent_to(GROUP)[-1]
-        gone = store.get_chat(GROUP) is None
+        gone = store.chats.get(GROUP) is None
     assert member_unsub == messages.ADMINS_ONLY
     assert member_yes == messages.ADMINS_ONLY
     assert other_admin_yes == other_admin_no == messages.NOT_YOUR_PROMPT
@@ -110,7 +110,7 @@ async def test_a_prompt_asked_by_an_anonymous_admin_can_be_answered_by_any_admin
         refused = await press(botapi, ask, yes, user_id=MEMBER)
         await press(botapi, ask, yes, user_id=ADMIN)
         await botapi.wait_for(lambda: botapi.sent_to(GROUP)[-1].edits == 1)
-        gone = store.get_chat(GROUP) is None
+        gone = store.chats.get(GROUP) is None
     assert refused == messages.ADMINS_ONLY and gone
 
 
@@ -131,14 +131,14 @@ async def test_forged_forget_data_does_not_wipe_the_chat(
             # A topic's button forged onto a message that never offered it.
             await press(botapi, subscribed, picker.buttons()[0][1], user_id=user),
         ]
-        intact = [s.topic for s in store.list_subscriptions(user)]
+        intact = [s.topic for s in store.subscriptions.for_chat(user)]
         # A real prompt, answered once; pressing its (now removed) button again does nothing.
         ask = await say(botapi, "/forget", chat_id=user, user_id=user)
         (_, yes), (_, no) = ask.buttons()
         await press(botapi, ask, no, user_id=user)
         await botapi.wait_for(lambda: botapi.sent_to(user)[-1].edits == 1)
         again = await press(botapi, botapi.sent_to(user)[-1], yes, user_id=user)
-        after_cancel = store.get_chat(user) is not None
+        after_cancel = store.chats.get(user) is not None
     assert answers == [messages.PROMPT_STALE] * 4
     assert intact == ["Chess"]
     assert again == messages.PROMPT_STALE and after_cancel

@@ -47,7 +47,7 @@ async def test_subscribe_topics_and_digest_then_nothing_new(
         digest = await say(botapi, "/digest")
         again = await say(botapi, "/digest")
         store = app.bot_data.services.store
-        assert [s.topic for s in store.list_subscriptions(USER)] == ["North Korea"]
+        assert [s.topic for s in store.subscriptions.for_chat(USER)] == ["North Korea"]
     assert "Subscribed to North Korea" in ok.text and "(08:00 UTC)" in ok.text
     assert "next digest comes in" in ok.text
     assert "1. North Korea" in listed.text and "every day at 08:00 (UTC)" in listed.text
@@ -97,7 +97,7 @@ async def test_unsubscribe_with_the_keyboard_and_by_name(
         await botapi.wait_for(lambda: len(botapi.calls("answerCallbackQuery")) == 2)
         gone = await say(botapi, "/unsubscribe chess")
         missing = await say(botapi, "/unsubscribe Atlantis")
-        left = [s.topic for s in store.list_subscriptions(USER)]
+        left = [s.topic for s in store.subscriptions.for_chat(USER)]
     assert left == ["Elections " + "x" * 80]
     assert gone.text == "Stopped following chess."
     assert missing.text.startswith("You don't follow Atlantis")
@@ -112,9 +112,9 @@ async def test_time_is_validated_and_shown(
         bad_time = await say(botapi, "/time 25:61")
         words = await say(botapi, "/time tomorrow")
         bad_zone = await say(botapi, "/time 07:30 Mars/Olympus_Mons")
-        assert store.get_chat(USER).timezone == "UTC"  # nothing changed so far
+        assert store.chats.get(USER).timezone == "UTC"  # nothing changed so far
         ok = await say(botapi, "/time 7:30 europe/kyiv")
-        chat = store.get_chat(USER)
+        chat = store.chats.get(USER)
         await say(botapi, "/subscribe Chess")
         listed = await say(botapi, "/topics")
     assert "Usage: /time HH:MM" in usage.text and "Now: 08:00 (UTC)" in usage.text
@@ -146,7 +146,7 @@ async def test_subscription_limits_get_clear_answers(
         feed = await say(botapi, f"/subscribe {site.url('/feed.xml')}")
         await say(botapi, "/subscribe Chess")
         too_many = await say(botapi, "/subscribe Go")
-        kinds = [(s.kind, s.topic) for s in store.list_subscriptions(USER)]
+        kinds = [(s.kind, s.topic) for s in store.subscriptions.for_chat(USER)]
     assert usage.text.startswith("Usage: /subscribe TOPIC") and "North Korea" in usage.text
     assert short.text.startswith("A topic must be 2 to 100 characters long")
     assert long.text.startswith("A topic must be 2 to 100 characters long")
@@ -167,7 +167,7 @@ async def test_group_commands_addressed_to_the_bot_work(
     async with start_bot(**world) as app:
         ok = await say(botapi, "/subscribe@newsbot_test_bot Climate", chat_id=group)
         listed = await say(botapi, "/topics@newsbot_test_bot", chat_id=group)
-        subs = app.bot_data.services.store.list_subscriptions(group)
+        subs = app.bot_data.services.store.subscriptions.for_chat(group)
     assert ok.text.startswith("Subscribed to Climate")
     assert "1. Climate" in listed.text and [s.topic for s in subs] == ["Climate"]
 
@@ -178,20 +178,20 @@ async def test_forget_asks_first_then_deletes_everything(
     async with start_bot(**world) as app:
         store = app.bot_data.services.store
         await say(botapi, "/start", language_code="de")
-        assert store.get_chat(USER).language == "de"  # first contact stores the language
+        assert store.chats.get(USER).language == "de"  # first contact stores the language
         await say(botapi, "/subscribe Chess")
         ask = await say(botapi, "/forget")
         (yes, yes_data), (_no, no_data) = ask.buttons()
         botapi.push_callback_query(ask, no_data)
         await botapi.wait_for(lambda: botapi.sent_to(USER)[-1].edits == 1)
         assert botapi.sent_to(USER)[-1].text == messages.FORGET_CANCELLED
-        assert store.get_chat(USER) is not None
+        assert store.chats.get(USER) is not None
         ask = await say(botapi, "/forget")
         assert "delete everything" in ask.text.lower() and yes.startswith("Yes")
         botapi.push_callback_query(ask, yes_data)
         await botapi.wait_for(lambda: botapi.sent_to(USER)[-1].edits == 1)
         done = botapi.sent_to(USER)[-1]
-        assert store.get_chat(USER) is None and store.list_subscriptions(USER) == []
+        assert store.chats.get(USER) is None and store.subscriptions.for_chat(USER) == []
     assert done.text == messages.FORGOTTEN and done.buttons() == []
 
 

@@ -1,0 +1,69 @@
+"""`Feeds`: the validators (ETag, Last-Modified) of subscribed feeds, so polls after a
+restart can still be answered with a 304.
+
+What is kept is `bot.news.subscribed.FeedState`, the type the feed poller holds; only its
+validators are stored (its items stay in memory).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlmodel import col
+
+from bot.news.subscribed import FeedState
+from bot.store.session import Database, dml, rowcount
+from bot.store.tables import FeedStateRow, SubscriptionRow
+from bot.store.types import utcnow
+
+
+class Feeds:
+    """Validators per feed URL; `bot.news.FeedStates` reads and writes them through this."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self, feed_url: str) -> FeedState | None:
+        with self._db.read() as session:
+            row = session.get(FeedStateRow, feed_url)
+            if row is None:
+                return None
+            return FeedState(
+                etag=row.etag, last_modified=row.last_modified, checked_at=row.checked_at
+            )
+
+    def put(self, feed_url: str, state: FeedState, *, checked_at: datetime | None = None) -> None:
+        """Keep `state`'s validators, checked at `checked_at` (now by default)."""
+        values = {
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "checked_at": checked_at or utcnow(),
+        }
+        with self._db.write() as session:
+            dml(
+                session,
+                self._db.insert(FeedStateRow)
+                .values(feed_url=feed_url, **values)
+                .on_conflict_do_update(index_elements=["feed_url"], set_=values),
+            )
+
+    def followed(self) -> set[str]:
+        """Every feed URL some chat follows."""
+        with self._db.read() as session:
+            return set(
+                session.scalars(
+                    select(col(SubscriptionRow.topic))
+                    .where(col(SubscriptionRow.kind) == "feed")
+                    .distinct()
+                )
+            )
+
+    def evict_unfollowed(self) -> int:
+        """Forget the validators of feeds nobody follows any more."""
+        followed = select(col(SubscriptionRow.topic)).where(col(SubscriptionRow.kind) == "feed")
+        with self._db.write() as session:
+            result = dml(
+                session, delete(FeedStateRow).where(col(FeedStateRow.feed_url).not_in(followed))
+            )
+            return rowcount(result)

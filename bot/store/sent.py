@@ -1,0 +1,93 @@
+"""`SentStories`: the stories each chat was shown, so a digest never repeats one.
+
+What is kept per story is `bot.news.selection.SentStory`, the type story selection reads:
+the store writes and returns it as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from bot.news.selection import SentStory
+from bot.store.session import Database, dml, dml_many, rowcount
+from bot.store.tables import SentStoryRow
+
+# Columns a story sent again overwrites (the key and chat stay).
+_UPDATED = ("urls", "outlet_count", "sent_at", "outlet_keys", "signature", "points")
+
+
+class SentStories:
+    """Per chat and story key: members, outlets, word signature and points as sent."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def since(self, chat_id: int, since: datetime) -> dict[str, SentStory]:
+        """Stories sent to this chat at or after `since`, by story key."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(SentStoryRow).where(
+                    col(SentStoryRow.chat_id) == chat_id, col(SentStoryRow.sent_at) >= since
+                )
+            )
+            return {row.story_key: sent_story(row) for row in rows}
+
+    def record(self, chat_id: int, stories: Iterable[SentStory], sent_at: datetime) -> None:
+        """Remember what a digest contained; a story sent again is updated, not duplicated."""
+        with self._db.write() as session:
+            self.record_in(session, chat_id, stories, sent_at)
+
+    def record_in(
+        self, session: Session, chat_id: int, stories: Iterable[SentStory], sent_at: datetime
+    ) -> None:
+        """`record` inside a transaction another repository opened."""
+        rows = [
+            {
+                "chat_id": chat_id,
+                "story_key": story.story_key,
+                "urls": sorted(story.member_urls),
+                "outlet_count": story.outlet_count,
+                "sent_at": sent_at,
+                "outlet_keys": sorted(story.outlet_keys),
+                "signature": sorted(story.signature),
+                "points": list(story.points),
+            }
+            for story in stories
+        ]
+        if not rows:
+            return
+        insert = self._db.insert(SentStoryRow)
+        # One statement for all rows (executemany); each row upserts on (chat, story).
+        dml_many(
+            session,
+            insert.on_conflict_do_update(
+                index_elements=["chat_id", "story_key"],
+                set_={k: getattr(insert.excluded, k) for k in _UPDATED},
+            ),
+            rows,
+        )
+
+    def prune(self, older_than: datetime) -> int:
+        """Forget stories sent before `older_than` (they can't be repeats any more)."""
+        with self._db.write() as session:
+            result = dml(
+                session, delete(SentStoryRow).where(col(SentStoryRow.sent_at) < older_than)
+            )
+            return rowcount(result)
+
+
+def sent_story(row: SentStoryRow) -> SentStory:
+    return SentStory(
+        story_key=row.story_key,
+        member_urls=frozenset(row.urls),
+        outlet_keys=frozenset(row.outlet_keys or ()),
+        signature=frozenset(row.signature or ()),
+        sent_at=row.sent_at,
+        outlet_count=row.outlet_count,
+        points=tuple(row.points or ()),
+    )
