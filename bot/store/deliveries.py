@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -161,19 +162,52 @@ class Deliveries:
         now = now or utcnow()
         if not wanted:
             return []
+        try:
+            with self._db.write() as session:
+                return self._claim_batch(session, wanted, worker, now, guarded=False)
+        except IntegrityError as exc:
+            # A chat forgotten between the existence check and its INSERT fails the foreign
+            # key (PostgreSQL lets another transaction delete it meanwhile; SQLite's writers
+            # are serialised), and the batch's transaction with it: nothing was claimed.
+            # Claim again, re-checked, each chat in a savepoint, so that a second such race
+            # costs only that chat. (Savepoints on every batch would cost two more round
+            # trips per chat for a race that is rare.)
+            log.info("claiming %d digest(s) again: %s", len(wanted), exc.orig)
         with self._db.write() as session:
-            existing = set(
-                session.scalars(
-                    select(col(ChatRow.chat_id)).where(
-                        col(ChatRow.chat_id).in_({chat for chat, _ in wanted})
-                    )
+            return self._claim_batch(session, wanted, worker, now, guarded=True)
+
+    def _claim_batch(
+        self,
+        session: Session,
+        wanted: Sequence[tuple[int, date]],
+        worker: str,
+        now: datetime,
+        *,
+        guarded: bool,
+    ) -> list[tuple[int, date]]:
+        existing = set(
+            session.scalars(
+                select(col(ChatRow.chat_id)).where(
+                    col(ChatRow.chat_id).in_({chat for chat, _ in wanted})
                 )
             )
-            return [
-                (chat, day)
-                for chat, day in wanted
-                if chat in existing and self._claim_in(session, chat, day, worker, now)
-            ]
+        )
+        claim = self._claim_guarded if guarded else self._claim_in
+        return [
+            (chat, day)
+            for chat, day in wanted
+            if chat in existing and claim(session, chat, day, worker, now)
+        ]
+
+    def _claim_guarded(
+        self, session: Session, chat_id: int, local_date: date, worker: str, now: datetime
+    ) -> bool:
+        try:
+            with session.begin_nested():
+                return self._claim_in(session, chat_id, local_date, worker, now)
+        except IntegrityError as exc:
+            log.warning("digest of chat %s not claimed: %s", chat_id, exc.orig)
+            return False
 
     def _claim_in(
         self, session: Session, chat_id: int, local_date: date, worker: str, now: datetime

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.news.selection import SentStory
 from bot.store import Store
@@ -44,6 +46,45 @@ def test_claim_deliveries_wins_each_free_claim_once_and_skips_unknown_chats(
     assert (held.status, held.claimed_by, held.claimed_at, held.attempts) == (
         "claimed", "a", T0, 1)
     assert store.deliveries.claim([], worker="a") == []
+
+
+def test_a_chat_forgotten_between_the_check_and_the_insert_is_skipped_not_fatal(
+    store: Store, other_store: Store
+) -> None:
+    """A batch checks which chats exist, then inserts their claims. On PostgreSQL another
+    process can forget a chat in between; its INSERT then breaks the foreign key, which
+    must cost that one chat its claim, not the batch (and a round) its transaction."""
+    subscribe(store, 1, 2, 3)
+    forgets: list[bool] = []  # one per existence check followed by an INSERT
+    checked = False
+
+    def forget_chat_2_between(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        nonlocal checked
+        if statement.startswith("SELECT"):
+            checked = True  # the existence check (claims read nothing else)
+        elif checked and statement.startswith("INSERT INTO digest_deliveries"):
+            checked = False  # before the first INSERT after the check: chat 1's
+            if store.engine.dialect.name == "postgresql":
+                # The real race: another process deletes the chat and commits meanwhile.
+                forgets.append(other_store.chats.forget(2))
+            else:
+                # SQLite lets no other writer in while the batch holds its write lock, so
+                # the same state is staged on the batch's own connection, every time.
+                cursor.connection.execute("DELETE FROM chats WHERE chat_id = 2")
+                forgets.append(True)
+
+    event.listen(store.engine, "before_cursor_execute", forget_chat_2_between)
+    try:
+        won = store.deliveries.claim([(1, DAY), (2, DAY), (3, DAY)], worker="a", now=T0)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", forget_chat_2_between)
+    assert forgets and forgets[0]
+    assert won == [(1, DAY), (3, DAY)]
+    for chat in (1, 3):
+        claimed = store.deliveries.get(chat, DAY)
+        assert claimed is not None and (claimed.status, claimed.claimed_by) == ("claimed", "a")
+    assert store.deliveries.get(2, DAY) is None
+    assert store.chats.get(2) is None
 
 
 def test_a_stale_claim_is_taken_over_by_one_batch_and_the_old_owner_loses_it(
