@@ -257,15 +257,15 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.errors import FetchError
     from bot.pipeline import Pipeline
-    from bot.rounds import Digests
     from bot.store.types import utcnow
     from bot.terminal import digest_record, digest_text
+    from bot.topic_digests import TopicDigests
 
     topic = " ".join(args.topic.split())
     if not 2 <= len(topic) <= 100:
         raise InputError("a topic is 2 to 100 characters")
     pipeline = Pipeline.build(settings)
-    digests = Digests(settings, pipeline=pipeline)
+    digests = TopicDigests(settings, pipeline=pipeline)  # no chats, no store
     progress = _Progress(sys.stderr)
     now = utcnow()
     try:

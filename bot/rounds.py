@@ -1,70 +1,49 @@
-"""Daily digests: what each chat gets, built once per topic and delivered exactly once.
+"""Delivery rounds: each chat's digest, built from the shared topic digests and delivered
+exactly once.
 
-A round (the scheduler's tick, `/digest`, or `newsbot digest`) goes
+A round (the scheduler's tick, or `/digest` for one chat) goes
 
     due chats ─► claim (chat, local date) ─► per topic: stories (shared by all chats)
               ─► pick what this chat hasn't seen ─► summaries (shared, cached by URL)
               ─► send ─► mark sent + remember the stories      (or mark failed: retried)
 
+The per-topic half (stories, articles and points, memoised so a round makes one fetch per
+feed and one summary per distinct story however many chats follow it) is
+`bot.topic_digests.TopicDigests`, which `Digests` extends with chats and deliveries.
+
 "Never twice": a digest of several messages keeps its rendered parts and how many went out
 (a `Plan`, saved with the delivery), so a retry resumes at the first unsent part; recording
 "sent" is retried, and a digest sent but not yet recorded is never offered again by this
-process.
-
-Feeds and clustering are memoised per topic for `ROUND_TTL`, and points per canonical URL,
-so a round makes one fetch per feed and one summary per distinct story however many chats
-follow it. The delivery row is claimed in the database before anything is sent, so two
+process. The delivery row is claimed in the database before anything is sent, so two
 processes sharing a database never send one digest twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import socket
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from bot.article import Article
 from bot.config import Settings
-from bot.errors import NewsbotError, RecipientGone
-from bot.news import FeedSource, FeedStates, NewsItem, Source, TopicDigest, topic_sources
+from bot.errors import RecipientGone
+from bot.news import Source, TopicDigest
 from bot.news.google import GoogleNewsDecoder
-from bot.news.item import outlet_identities
-from bot.news.selection import (
-    MAX_LOOKBACK,
-    CitedPoint,
-    SentStory,
-    TopicStories,
-    collect_topic_stories,
-    select_for_chat,
-)
-from bot.news.story import Story
-from bot.pipeline import Pipeline, read_article
+from bot.news.selection import MAX_LOOKBACK, SentStory
+from bot.pipeline import Pipeline
 from bot.schedule import zone
 from bot.store import ChatInputs, Store
 from bot.store.types import utcnow
-from bot.summarize.multisource import MultiSourceSummarizer, SourceArticle
+from bot.topic_digests import DEFAULT_LANG, TopicDigests
 
 log = logging.getLogger(__name__)
 
-ROUND_TTL = 15 * 60.0  # seconds a topic's stories are reused by later chats of a round
 CLAIM_BATCH = 200  # digests claimed (and read) per transaction
 SENT_MEMORY = timedelta(days=3)  # how far back "already sent" stories are looked up
-DEFAULT_LANG = "en"
-# A story is read from up to STORY_SOURCES outlets' articles; when some can't be read, up
-# to STORY_CANDIDATES are tried. Articles and story points are kept ARTICLE_TTL seconds
-# (bounded), so every chat and every round of the day shares one fetch per article.
-STORY_SOURCES = 3
-STORY_CANDIDATES = 5
-ARTICLE_TTL = 12 * 3600.0
-ARTICLE_MEMO = 512  # articles (and story points) kept: a few rounds of every topic
 
 
 def worker_id() -> str:
@@ -201,8 +180,8 @@ class RoundReport:
     errors: list[str] = field(default_factory=list)
 
 
-class Digests:
-    """Builds digests for topics and chats, and runs delivery rounds."""
+class Digests(TopicDigests):
+    """Builds each chat's digest from the topic digests, and runs delivery rounds."""
 
     def __init__(
         self,
@@ -215,183 +194,16 @@ class Digests:
         concurrency: int = 16,
         google: GoogleNewsDecoder | None = None,
     ) -> None:
-        self.settings = settings
-        self.pipeline = pipeline
+        super().__init__(
+            settings, pipeline=pipeline, sources=sources, clock=clock, google=google,
+            feed_store=None if store is None else store.feeds,
+        )
         self.store = store
-        self.clock = clock
-        self._search_sources = list(
-            sources if sources is not None else topic_sources(settings, pipeline.fetcher)
-        )
-        # Validators persist in the store's feed_state table; items stay in memory only
-        # while a chat follows the feed (see `evict_feeds`).
-        self._feed_states = FeedStates(None if store is None else store.feeds)
-        self._stories: dict[tuple[str, str, str], tuple[float, asyncio.Task[TopicStories]]] = {}
-        self._points: dict[tuple[str, str], asyncio.Task[list[str]]] = {}
-        self._articles: _Memo[str, Article | None] = _Memo(ARTICLE_MEMO, ARTICLE_TTL)
-        self._story_points: _Memo[tuple[tuple[str, ...], str], list[CitedPoint]] = _Memo(
-            ARTICLE_MEMO, ARTICLE_TTL
-        )
-        self.multisource = _multisource(settings, pipeline)
-        # One decoder per process: its pacing and cache are shared by every digest.
-        self.google = google or (
-            GoogleNewsDecoder(pipeline.fetcher, base_url=settings.google_news_url)
-            if settings.google_news_decode else None
-        )
         self.concurrency = concurrency
         self.worker = worker_id()
         # Sent, but "sent" could not be recorded yet: retried first thing every round, and
         # never claimed or sent again meanwhile.
         self.unrecorded: dict[tuple[int, date], list[SentStory]] = {}
-
-    # --- one topic ------------------------------------------------------------------
-
-    def sources_for(self, topic: str, kind: str) -> list[Source]:
-        if kind == "feed":
-            return [FeedSource(topic, self.pipeline.fetcher, states=self._feed_states,
-                               max_items=self.settings.feed_max_items)]
-        return self._search_sources
-
-    async def topic_stories(
-        self, topic: str, *, kind: str = "search", lang: str = DEFAULT_LANG,
-        now: datetime | None = None,
-    ) -> TopicStories:
-        """The topic's ranked stories of the last 24 h, shared within a round."""
-        now = now or self.clock()
-        key = (kind, topic.casefold().strip(), lang)
-        hit = self._stories.get(key)
-        if hit is not None and time.monotonic() - hit[0] < ROUND_TTL:
-            task = hit[1]
-            if not (task.done() and task.exception() is not None):
-                return await asyncio.shield(task)
-        task = asyncio.ensure_future(self._collect(topic, kind=kind, lang=lang, now=now))
-        self._stories[key] = (time.monotonic(), task)
-        return await asyncio.shield(task)
-
-    async def _collect(self, topic: str, *, kind: str, lang: str, now: datetime) -> TopicStories:
-        collected = await collect_topic_stories(
-            topic, sources=self.sources_for(topic, kind), since=now - MAX_LOOKBACK,
-            now=now, lang=lang, max_items=self.settings.feed_max_items,
-        )
-        if kind == "feed":  # the feed names itself; its URL is no title for a reader
-            title = self._feed_states.get(topic).title
-            if title:
-                collected = dataclasses.replace(collected, title=title)
-        return collected
-
-    async def summarize_story(self, story: Story, lang: str) -> list[CitedPoint]:
-        """Points for a story from up to three of its outlets, each point citing its outlets.
-
-        Shared by every chat (memoised by the articles read and the language); points made
-        while the model was down are kept for this round only.
-        """
-        items = readable_items(story, tokens=self.google is not None)
-        if not items:
-            return []  # Google News tokens only and decoding off: headline and lead
-        key = (tuple(item.canonical for item in items[:STORY_CANDIDATES]), lang)
-        return await self._story_points.get_or_start(
-            key, lambda: self._story_points_of(key, items, lang)
-        )
-
-    async def _story_points_of(
-        self, key: tuple[tuple[str, ...], str], items: list[NewsItem], lang: str
-    ) -> list[CitedPoint]:
-        read: list[tuple[NewsItem, Article]] = []
-        for start in range(0, len(items), STORY_SOURCES):
-            wave = items[start : start + STORY_SOURCES - len(read)]
-            articles = await asyncio.gather(*(self.article(item) for item in wave))
-            read.extend((i, a) for i, a in zip(wave, articles, strict=True) if a is not None)
-            if len(read) >= STORY_SOURCES or start + STORY_SOURCES >= len(items):
-                break
-        if not read:
-            return []
-        if len(read) == 1:
-            # One readable outlet: its article's own summary (cached with the article).
-            item, article = read[0]
-            points, stand_in = await self._summarize_article(item, article, lang)
-            if stand_in:
-                self._story_points.keep_only(key, ROUND_TTL)
-            outlet = (_outlet(item),)
-            return [CitedPoint(p, outlet) for p in points]
-        sources = [SourceArticle(_outlet(item), article) for item, article in read]
-        summary = await self.multisource.summarize(sources, lang=lang)
-        if summary.fallback_reason is not None:
-            # Made while the model was down: a later round should ask the model again.
-            self._story_points.keep_only(key, ROUND_TTL)
-        return [
-            CitedPoint(p.text, tuple(sources[i].outlet for i in p.sources))
-            for p in summary.points
-        ]
-
-    async def article(self, item: NewsItem) -> Article | None:
-        """The article behind a feed item, fetched once for every chat (None: unreadable)."""
-        article = await self._articles.get_or_start(item.canonical, lambda: self._read(item))
-        if article is None:  # down or unreadable now: a later round may try it again
-            self._articles.keep_only(item.canonical, ROUND_TTL)
-        return article
-
-    async def _read(self, item: NewsItem) -> Article | None:
-        for lang in ("", DEFAULT_LANG):  # a link someone summarized already has its article
-            hit = await self.pipeline.cache.get(item.canonical, lang)
-            if hit is not None:
-                return hit[0]
-        url = item.url
-        if item.is_token_link:
-            resolved = await self.google.resolve(url) if self.google is not None else None
-            if resolved is None:
-                return None  # Google would not say where it leads
-            url = resolved
-        try:
-            return await read_article(self.pipeline.fetcher, url)
-        except NewsbotError as exc:
-            log.info("can't read %s for a digest: %s", url, exc)
-            return None
-
-    async def _summarize_article(
-        self, item: NewsItem, article: Article, lang: str
-    ) -> tuple[list[str], bool]:
-        """One article's points, and whether they are a stand-in for the model's."""
-        hit = await self.pipeline.cache.get(item.canonical, lang)
-        if hit is not None:
-            return list(hit[1].points), False
-        try:
-            summary = await self.pipeline.summarize_article(article, lang=lang)
-        except NewsbotError as exc:
-            log.info("no summary for %s: %s", item.url, exc)
-            return [], True
-        if summary.fallback_reason is None:
-            await self.pipeline.cache.put(item.canonical, lang, article, summary)
-        return list(summary.points), summary.fallback_reason is not None
-
-    async def topic_digest(
-        self,
-        topic: str,
-        *,
-        kind: str = "search",
-        lang: str = DEFAULT_LANG,
-        since: datetime | None = None,
-        max_stories: int | None = None,
-        already_sent: dict[str, SentStory] | None = None,
-        now: datetime | None = None,
-        on_summarized: Callable[[], None] | None = None,
-    ) -> TopicDigest:
-        """The digest for one topic; `on_summarized` is called after each story is summarized
-        (the CLI counts them on stderr)."""
-        now = now or self.clock()
-        collected = await self.topic_stories(topic, kind=kind, lang=lang, now=now)
-
-        async def summarize(story: Story) -> list[CitedPoint]:
-            points = await self.summarize_story(story, lang)
-            if on_summarized is not None:
-                on_summarized()
-            return points
-
-        return await select_for_chat(
-            collected,
-            since=since,
-            max_stories=max_stories or self.settings.digest_max_stories,
-            summarize_story=summarize,
-            already_sent=already_sent,
-        )
 
     # --- one chat -------------------------------------------------------------------
 
@@ -678,13 +490,6 @@ class Digests:
             self.unrecorded.pop((chat, day), None)
         log.info("recorded %d digest(s) sent in an earlier round", len(batch))
 
-    def _forget_old_round(self) -> None:
-        cutoff = time.monotonic() - ROUND_TTL
-        for key in [k for k, (t, _) in self._stories.items() if t < cutoff]:
-            del self._stories[key]
-        # Points are cached durably by the pipeline's store cache; the memo only spans a
-        # round, so a page that failed today is tried again tomorrow.
-        self._points.clear()
 
 
 Finished = tuple[int, date, list[SentStory]]
@@ -752,35 +557,6 @@ def _sent(digest: ChatDigest) -> list[SentStory]:
     return [s.as_sent() for topic in digest.topics for s in topic.stories]
 
 
-def readable_items(story: Story, *, tokens: bool = False) -> list[NewsItem]:
-    """The story's articles worth reading: one per outlet, the best first, then the outlets
-    with a real lead, in order of report. Publisher URLs come before Google News tokens
-    (each costs two paced requests to resolve), which count only when `tokens`."""
-    seen: set[str] = set()
-    out: list[NewsItem] = []
-    rest = sorted(story.items, key=lambda it: (
-        it.is_token_link, len(it.lead) < 80, it.published, it.canonical))
-    for item in sorted((story.best, *rest), key=lambda it: it.is_token_link):
-        keys = outlet_identities(item)
-        if (item.is_token_link and not tokens) or keys & seen:
-            continue
-        seen |= keys
-        out.append(item)
-    return out[:STORY_CANDIDATES]
-
-
-def _outlet(item: NewsItem) -> str:
-    return item.outlet or item.outlet_domain
-
-
-def _multisource(settings: Settings, pipeline: Pipeline) -> MultiSourceSummarizer:
-    """The story summarizer: the pipeline's model when it has one, else extractive."""
-    llm = getattr(pipeline.summarizer, "llm", None)
-    if llm is not None and callable(getattr(llm, "complete", None)):
-        return MultiSourceSummarizer(llm, max_input_tokens=settings.llm_max_input_tokens)
-    return MultiSourceSummarizer()
-
-
 def _local_dates(
     timezone: str, now: datetime, last: datetime | None, local_date: date | None
 ) -> tuple[date, date | None]:
@@ -790,39 +566,3 @@ def _local_dates(
         tz = zone("UTC")
     today = local_date or now.astimezone(tz).date()
     return today, (last.astimezone(tz).date() if last is not None else None)
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Memo(Generic[K, V]):
-    """Single-flight results by key, for `ttl` seconds, at most `size` of them (oldest go).
-
-    A failed task is forgotten at once, so the next caller tries again.
-    """
-
-    def __init__(self, size: int, ttl: float) -> None:
-        self.size, self.ttl = size, ttl
-        self._items: OrderedDict[K, tuple[float, asyncio.Task[V]]] = OrderedDict()  # deadline
-
-    async def get_or_start(self, key: K, start: Callable[[], Awaitable[V]]) -> V:
-        hit = self._items.get(key)
-        now = time.monotonic()
-        if hit is not None and now < hit[0]:
-            task = hit[1]
-            if not (task.done() and (task.cancelled() or task.exception() is not None)):
-                return await asyncio.shield(task)
-        task = asyncio.ensure_future(start())
-        self._items[key] = (now + self.ttl, task)
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return await asyncio.shield(task)
-
-    def keep_only(self, key: K, seconds: float) -> None:
-        """Shorten `key`'s life to `seconds` from now (a result worth redoing later)."""
-        hit = self._items.get(key)
-        if hit is not None:
-            self._items[key] = (min(hit[0], time.monotonic() + seconds), hit[1])
-
