@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bot.news.selection import SentStory
 from bot.schedule import due_date
 from bot.store.chats import chat_record
 from bot.store.records import ChatInputs, Delivery, DueChat
@@ -27,6 +26,9 @@ from bot.store.session import Database, aware, dml, rowcount
 from bot.store.subscriptions import subscription_record
 from bot.store.tables import ChatRow, DeliveryRow, SentStoryRow, SubscriptionRow
 from bot.store.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.news.selection import SentStory
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,17 @@ validators are stored (its items stay in memory).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlmodel import col
 
-from bot.news.subscribed import FeedState
 from bot.store.session import Database, dml, rowcount
 from bot.store.tables import FeedStateRow, SubscriptionRow
 from bot.store.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.news.subscribed import FeedState
 
 
 class Feeds:
@@ -25,6 +28,10 @@ class Feeds:
         self._db = db
 
     def get(self, feed_url: str) -> FeedState | None:
+        # Imported here: bot.news loads feed parsing and HTTP (~0.8 s), which `newsbot
+        # status` opening the store does not need.
+        from bot.news.subscribed import FeedState
+
         with self._db.read() as session:
             row = session.get(FeedStateRow, feed_url)
             if row is None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.article import Article, Summary
-from bot.news.selection import SentStory
 from bot.store.topic import TopicKind
+
+if TYPE_CHECKING:
+    # bot.news loads feed parsing and HTTP (~0.8 s): `newsbot status` opens the store without it.
+    from bot.news.selection import SentStory
 
 DeliveryStatus = Literal["claimed", "sent", "failed"]
 

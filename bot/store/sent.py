@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bot.news.selection import SentStory
 from bot.store.session import Database, dml, dml_many, rowcount
 from bot.store.tables import SentStoryRow
+
+if TYPE_CHECKING:
+    from bot.news.selection import SentStory
 
 # Columns a story sent again overwrites (the key and chat stay).
 _UPDATED = ("urls", "outlet_count", "sent_at", "outlet_keys", "signature", "points")
@@ -82,6 +85,9 @@ class SentStories:
 
 
 def sent_story(row: SentStoryRow) -> SentStory:
+    # bot.news loads feed parsing and HTTP (~0.8 s): `newsbot status` opens the store without it.
+    from bot.news.selection import SentStory
+
     return SentStory(
         story_key=row.story_key,
         member_urls=frozenset(row.urls),
