@@ -32,7 +32,7 @@ def subscribe(store: Store, *chats: int) -> None:
 # --- deliveries.claim -----------------------------------------------------------------
 
 
-def test_claim_deliveries_wins_each_free_claim_once_and_skips_unknown_chats(
+def test_a_batch_claim_wins_each_free_claim_once_and_skips_unknown_chats(
     store: Store, other_store: Store
 ) -> None:
     subscribe(store, 1, 2, 3)
@@ -148,7 +148,7 @@ def test_a_sent_digest_is_never_claimed_again(store: Store) -> None:
 # --- deliveries.finish ----------------------------------------------------------------
 
 
-def test_finish_deliveries_marks_sent_and_remembers_stories_in_one_call(store: Store) -> None:
+def test_finishing_marks_sent_and_remembers_stories_in_one_call(store: Store) -> None:
     subscribe(store, 1, 2)
     store.deliveries.claim([(1, DAY), (2, DAY)], worker="a", now=T0)
     sent_at = T0 + timedelta(seconds=30)

@@ -14,7 +14,7 @@ from bot.store import DuplicateTopic, Store, TooManyTopics
 SUPERGROUP = -1001234567890  # more than 32 bits, as Telegram supergroup ids are
 
 
-def test_upsert_chat_creates_with_defaults_and_keeps_existing(store: Store) -> None:
+def test_upsert_creates_a_chat_with_defaults_and_keeps_an_existing_one(store: Store) -> None:
     chat = store.chats.upsert(SUPERGROUP)
     assert (chat.chat_id, chat.timezone, chat.digest_time, chat.active) == (
         SUPERGROUP,
@@ -70,7 +70,7 @@ def test_subscriptions_are_unique_after_normalisation(store: Store) -> None:
     ]
 
 
-def test_add_subscription_rejects_junk(store: Store) -> None:
+def test_adding_a_subscription_rejects_junk(store: Store) -> None:
     with pytest.raises(ValueError, match="empty"):
         store.subscriptions.add(1, "   ")
     with pytest.raises(ValueError, match="longer"):
