@@ -41,6 +41,7 @@ from bot.telegram.context import BotContext, BotData, Services
 from bot.telegram.delivery import TICK_SECONDS, DigestRounds, DigestSender
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.jobs import LinkJobs
+from bot.telegram.outgoing import MarkupBot
 from bot.telegram.ratelimit import SlidingWindow
 
 if TYPE_CHECKING:
@@ -248,27 +249,33 @@ def build_application(
                 await asyncio.to_thread(services.store.close)
             log.info("newsbot stopped")
 
-    app: BotApp = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
-        .application_class(NewsbotApplication)
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .defaults(Defaults(
+    # MarkupBot refuses a plain str as HTML (see bot/telegram/outgoing.py); PTB builds only
+    # its own ExtBot, so the bot is made here with what the builder would have given it.
+    bot: ExtBot[int] = MarkupBot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             allow_sending_without_reply=True,
-        ))
-        # One slow page must not hold up everyone else's updates.
-        .concurrent_updates(True)
+        ),
         # PTB's default pool of 256 connections costs more than it gives: httpcore scans
         # every pooled connection on each request (a third of a digest round's CPU was
         # spent there), and Telegram's 30 msg/s never needs more than a few sockets.
         # Measured against the fake Bot API: 8 connections with 4 digest sends in flight
         # gave 488 msg/s at 1.8 ms CPU each; 16 and 16 gave 350 msg/s at 2.8 ms.
-        .request(StatusRequest(connection_pool_size=8))
-        .rate_limiter(rate_limiter or FloodLimiter())
+        request=StatusRequest(connection_pool_size=8),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),  # the builder's default
+        rate_limiter=rate_limiter or FloodLimiter(),
+    )
+    app: BotApp = (
+        ApplicationBuilder()
+        .bot(bot)
+        .application_class(NewsbotApplication)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        # One slow page must not hold up everyone else's updates.
+        .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

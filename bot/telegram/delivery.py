@@ -16,7 +16,7 @@ from bot import metrics
 from bot.errors import RecipientGone
 from bot.telegram.context import BotContext
 from bot.telegram.digest_render import first_story_url, render_digest
-from bot.telegram.render import to_plain
+from bot.telegram.markup import Markup, stored, to_plain
 
 if TYPE_CHECKING:  # bot.rounds loads the pipeline and the store: at start, not at import
     from bot.rounds import ChatDigest, Digests, RoundReport, Send
@@ -69,13 +69,14 @@ class DigestSender:
             options["link_preview_options"] = LinkPreviewOptions(
                 url=part["preview"], prefer_small_media=True
             )
-        await self._send(chat_id, part["text"], options)
+        # Freshly rendered, the text is Markup; read back from a saved plan, a str.
+        await self._send(chat_id, stored(part["text"]), options)
 
-    async def _send(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
+    async def _send(self, chat_id: int, text: Markup, options: dict[str, Any]) -> None:
         async with self._in_flight:
             await self._send_now(chat_id, text, options)
 
-    async def _send_now(self, chat_id: int, text: str, options: dict[str, Any]) -> None:
+    async def _send_now(self, chat_id: int, text: Markup, options: dict[str, Any]) -> None:
         try:
             try:
                 await self._bot.send_message(chat_id, text, **options)

@@ -1,25 +1,28 @@
 """ChatDigest → Telegram HTML messages: one section per topic, split between stories.
 
-Pure functions over plain data: no I/O, no python-telegram-bot objects. Everything that came
-from a feed, a page or a model is escaped here.
+Pure functions over plain data: no I/O, no python-telegram-bot objects. What came from a
+feed, a page or a model is plain `str` here; the Markup templates and joins escape it.
 """
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.telegram import messages
-from bot.telegram.render import (
-    BULLET,
+from bot.telegram.markup import (
+    MAX_ESCAPE,
     MAX_MESSAGE,
-    MAX_TITLE,
-    escape,
-    pack_blocks,
+    NEWLINE,
+    Markup,
+    bold,
+    italic,
+    link,
+    pack,
     text_len,
     to_plain,
 )
+from bot.telegram.render import BULLET, MAX_TITLE
 from bot.terminal import quiet_topic_line, since_words, update_line
 
 if TYPE_CHECKING:
@@ -34,9 +37,12 @@ MAX_SOURCES_LINE = 1500  # HTML source; long Google News tokens make a few links
 MAX_CITED = 3  # outlets named after a point
 MAX_OUTLET = 40  # characters of one outlet's name after a point
 TOPIC_MARK = "🗞 "
+_SOURCES = Markup("{reported}: {links}")
+_CITED = Markup(" <i>— {}</i>")
+_SEPARATOR = Markup(", ")
 
 
-def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[str]:
+def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[Markup]:
     """Return the digest as HTML messages, each at most `limit` long even as source.
 
     Parts break between stories (a topic's name stays with its first story), so a story is
@@ -46,13 +52,13 @@ def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[str]:
     since = since_words(digest.previous, digest.today)
     for topic in digest.topics:
         blocks.extend(_topic_blocks(topic, since))
-    fitted: list[str] = []
+    fitted: list[Markup] = []
     for block in blocks:
         if text_len(block) <= limit:
             fitted.append(block)
         else:  # one enormous story: fall back to breaking it between lines
             fitted.extend(_clip(line, limit) for line in block.split("\n") if line)
-    return pack_blocks(fitted, limit)
+    return pack(fitted, limit)
 
 
 def first_story_url(digest: ChatDigest) -> str | None:
@@ -63,69 +69,72 @@ def first_story_url(digest: ChatDigest) -> str | None:
     return None
 
 
-def _title(local_date: date | None) -> str:
-    title = messages.DIGEST_TITLE
-    if local_date is not None:
-        title += f" — {local_date.day} {local_date:%b %Y}"
-    return f"<b>{escape(title)}</b>"
+def _title(local_date: date | None) -> Markup:
+    if local_date is None:
+        return bold(messages.DIGEST_TITLE)
+    return bold(messages.DIGEST_TITLE_DATED.format(date=f"{local_date.day} {local_date:%b %Y}"))
 
 
-def _topic_blocks(topic: TopicDigest, since: str) -> list[str]:
+def _topic_blocks(topic: TopicDigest, since: str) -> list[Markup]:
     name = _cut(_squash(topic.name), MAX_TITLE)
-    header = f"\n{TOPIC_MARK}<b>{escape(name)}</b>"
+    header = NEWLINE + TOPIC_MARK + bold(name)
     if topic.nothing_new:
         quiet = quiet_topic_line(topic, since=since, name=name)
-        return [f"{header}\n{escape(quiet)}"]
+        return [header + NEWLINE + quiet]
     blocks = [_story(story, since) for story in topic.stories]
-    blocks[0] = f"{header}\n{blocks[0]}"
-    blocks[1:] = [f"\n{block}" for block in blocks[1:]]
+    blocks[0] = header + NEWLINE + blocks[0]
+    blocks[1:] = [NEWLINE + block for block in blocks[1:]]
     return blocks
 
 
-def _story(story: DigestStory, since: str) -> str:
+def _story(story: DigestStory, since: str) -> Markup:
     headline = _cut(_squash(story.headline) or messages.UNTITLED, MAX_TITLE)
     if story.is_update:
         headline = f"{messages.UPDATE_MARK} {headline}"
-    lines = [f"<b>{escape(headline)}</b>"]
+    lines: list[str | Markup] = [bold(headline)]  # plain text is escaped by the join
     if story.is_update:
-        lines.append(f"<i>{escape(_cut(update_line(story, since=since), MAX_LEAD))}</i>")
-    points: list[str] = []
+        lines.append(italic(_cut(update_line(story, since=since), MAX_LEAD)))
+    points: list[Markup] = []
     for i, point in enumerate(story.points[:MAX_POINTS]):
         if point.strip():
             outlets = story.point_sources[i] if i < len(story.point_sources) else ()
-            points.append(BULLET + escape(_cut(_squash(point), MAX_POINT)) + _cited(outlets))
+            points.append(BULLET + _cut(_squash(point), MAX_POINT) + _cited(outlets))
     if points:
         lines.extend(points)
     else:
         if story.lead.strip():
-            lines.append(f"<i>{escape(_cut(_squash(story.lead), MAX_LEAD))}</i>")
-        lines.append(escape(messages.ONLY_HEADLINE))
+            lines.append(italic(_cut(_squash(story.lead), MAX_LEAD)))
+        lines.append(messages.ONLY_HEADLINE)
     lines.append(_sources(story))
-    return "\n".join(lines)
+    return NEWLINE.join(lines)
 
 
-def _sources(story: DigestStory) -> str:
-    line = escape(messages.reported_by(story.outlet_count))
-    links: list[str] = []
+def _sources(story: DigestStory) -> Markup:
+    reported = messages.reported_by(story.outlet_count)
+    links: list[Markup] = []
     for outlet, url in story.sources[:MAX_SOURCES]:
-        link = f'<a href="{html.escape(url, quote=True)}">{escape(_squash(outlet) or url)}</a>'
-        if len(line) + len(", ".join([*links, link])) + 2 > MAX_SOURCES_LINE:
+        source = link(url, _squash(outlet) or url)
+        if len(reported) + len(_SEPARATOR.join([*links, source])) + 2 > MAX_SOURCES_LINE:
             break
-        links.append(link)
-    return f"{line}: {', '.join(links)}" if links else line
+        links.append(source)
+    if not links:
+        return Markup.escape(reported)
+    return _SOURCES.format(reported=reported, links=_SEPARATOR.join(links))
 
 
-def _cited(outlets: tuple[str, ...]) -> str:
+def _cited(outlets: tuple[str, ...]) -> Markup:
     """" — Reuters, BBC News" (in italics) after a point: the outlets that state it."""
     names = [_cut(_squash(o), MAX_OUTLET) for o in outlets[:MAX_CITED] if o.strip()]
     if len(outlets) > MAX_CITED:
         names.append(f"+{len(outlets) - MAX_CITED}")
-    return f" <i>— {escape(', '.join(names))}</i>" if names else ""
+    return _CITED.format(", ".join(names)) if names else Markup()
 
 
-def _clip(line: str, limit: int) -> str:
+def _clip(line: Markup, limit: int) -> Markup:
     # Only reachable with a limit far below Telegram's: every line is bounded above.
-    return line if text_len(line) <= limit else escape(_cut(to_plain(line), limit // 6))
+    if text_len(line) <= limit:
+        return line
+    return Markup.escape(_cut(to_plain(line), limit // MAX_ESCAPE))
 
 
 def _squash(text: str) -> str:

@@ -18,7 +18,9 @@ from bot.errors import NewsbotError
 from bot.telegram import messages
 from bot.telegram.context import BotContext
 from bot.telegram.links import extract_links
-from bot.telegram.render import escape, render_summary, to_plain
+from bot.telegram.markup import Markup, to_plain
+from bot.telegram.outgoing import edit, reply
+from bot.telegram.render import render_summary
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ async def gatekeeper(update: Update, context: BotContext) -> None:
                 services.refused = {k: d for k, d in services.refused.items() if d == today}
             services.refused[(user.id, chat.id)] = today
             log.info("refused user %s in chat %s (not in ALLOWED_USERS)", user.id, chat.id)
-            await message.reply_text(messages.NOT_ALLOWED)
+            await reply(message, messages.NOT_ALLOWED)
     raise ApplicationHandlerStop
 
 
@@ -86,9 +88,9 @@ async def require_admin(update: Update, context: BotContext) -> bool:
     log.info("chat %s: settings change by a non-admin refused", chat.id if chat else "?")
     query = update.callback_query
     if query is not None:
-        await query.answer(messages.ADMINS_ONLY)
+        await query.answer(to_plain(messages.ADMINS_ONLY))
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(escape(messages.ADMINS_ONLY))
+        await reply(update.effective_message, messages.ADMINS_ONLY)
     return False
 
 
@@ -97,14 +99,15 @@ async def require_admin(update: Update, context: BotContext) -> bool:
 
 async def start(update: Update, context: BotContext) -> None:
     if update.effective_message is not None:
-        await update.effective_message.reply_text(escape(messages.WELCOME))
+        await reply(update.effective_message, messages.WELCOME)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
     settings = context.services.settings
-    await update.effective_message.reply_text(
+    await reply(
+        update.effective_message,
         messages.HELP.format(
             max_links=settings.max_links_per_message,
             rate_links=settings.rate_limit_links,
@@ -123,25 +126,25 @@ async def lang(update: Update, context: BotContext) -> None:
     args = context.args or []
     if len(args) != 1:
         current = await chats.language(chat.id) or _user_language(update) or "auto"
-        await message.reply_text(messages.LANG_USAGE.format(current=escape(current)))
+        await reply(message, messages.LANG_USAGE.format(current=current))
         return
     code = args[0]
     if code.lower() == "auto":
         await chats.set_language(chat.id, None)
-        await message.reply_text(messages.LANG_AUTO)
+        await reply(message, messages.LANG_AUTO)
         return
     normalized = languages.normalize(code)
     if normalized is None:
-        await message.reply_text(messages.LANG_NOT_A_LANGUAGE.format(code=escape(code)))
+        await reply(message, messages.LANG_NOT_A_LANGUAGE.format(code=code))
         return
     if not context.services.settings.use_llm:
         # The extractive summarizer quotes the article; it cannot translate. Storing the
         # code would promise a language the next summary would not be in.
-        await message.reply_text(messages.LANG_NEEDS_MODEL)
+        await reply(message, messages.LANG_NEEDS_MODEL)
         return
     code = normalized
     await chats.set_language(chat.id, code)
-    await message.reply_text(messages.LANG_SET.format(code=escape(code)))
+    await reply(message, messages.LANG_SET.format(code=code))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -153,7 +156,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if message is None or chat is None or chat.type != "private" or not message.text:
         return
     command = message.text.split()[0].split("@", 1)[0]
-    await message.reply_text(messages.UNKNOWN_COMMAND.format(command=escape(command)))
+    await reply(message, messages.UNKNOWN_COMMAND.format(command=command))
 
 
 # --- links ---------------------------------------------------------------------------------
@@ -169,7 +172,7 @@ async def links(update: Update, context: BotContext) -> None:
     found = extract_links(message, limit=settings.max_links_per_message)
     if not found.urls:
         if chat.type == ChatType.PRIVATE:  # in groups, chatter without links is not for us
-            await message.reply_text(escape(messages.NO_LINK))
+            await reply(message, messages.NO_LINK)
         return
     who = requester(update)
     admitted: list[str] = []
@@ -184,11 +187,10 @@ async def links(update: Update, context: BotContext) -> None:
         if admitted:
             await _answer_links(message, chat, admitted, lang, context, who)
         if wait:
-            await message.reply_text(escape(messages.rate_limited(wait)), do_quote=True)
+            await reply(message, messages.rate_limited(wait), quote=True)
         elif found.skipped:
-            await message.reply_text(
-                messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message)
-            )
+            await reply(message,
+                        messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message))
     except Forbidden as exc:
         await _mark_blocked(context, chat.id, exc)
 
@@ -198,7 +200,7 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
     async with typing_action(chat):
         # Status messages go out in link order, then the links are worked on together.
         statuses = [
-            await message.reply_text(escape(messages.reading(_host(url))), do_quote=True)
+            await reply(message, messages.READING.format(host=_host(url)), quote=True)
             for url in urls
         ]
         outcomes = await asyncio.gather(
@@ -227,12 +229,12 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     except NewsbotError as exc:
         services.user_limit.release(who)
         log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
-        await _put(message, status, [escape(messages.failure(exc, host))])
+        await _put(message, status, [messages.failure(exc, host)])
         return
     except Exception:
         services.user_limit.release(who)
         with contextlib.suppress(TelegramError):
-            await _put(message, status, [escape(messages.GENERIC_FAILURE.format(host=host))])
+            await _put(message, status, [messages.GENERIC_FAILURE.format(host=host)])
         raise
     if result.cached:
         services.user_limit.release(who)
@@ -243,7 +245,7 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     await _put(message, status, render_summary(result.article, summary, url=url))
 
 
-async def _put(origin: Message, status: Message, parts: Sequence[str]) -> None:
+async def _put(origin: Message, status: Message, parts: Sequence[Markup]) -> None:
     """Edit the status message into the first part; send the rest as replies to `origin`."""
     first, *rest = parts
     await _edit(origin, status, first)
@@ -251,9 +253,9 @@ async def _put(origin: Message, status: Message, parts: Sequence[str]) -> None:
         await _reply(origin, part)
 
 
-async def _edit(origin: Message, status: Message, text: str) -> None:
+async def _edit(origin: Message, status: Message, text: Markup) -> None:
     try:
-        await status.edit_text(text)
+        await edit(status, text)
     except BadRequest as exc:
         reason = exc.message.lower()
         if "can't parse entities" in reason:
@@ -267,9 +269,9 @@ async def _edit(origin: Message, status: Message, text: str) -> None:
             raise
 
 
-async def _reply(origin: Message, text: str) -> None:
+async def _reply(origin: Message, text: Markup) -> None:
     try:
-        await origin.reply_text(text, do_quote=True)
+        await reply(origin, text, quote=True)
     except BadRequest as exc:
         if "can't parse entities" not in exc.message.lower():
             raise

@@ -1,11 +1,21 @@
-"""Everything the bot says to people, in one place (errors map here by class, not by text)."""
+"""Everything the bot says to people, in one place (errors map here by class, not by text).
+
+Every message is a `Markup` template: Telegram HTML written here, whose `.format()` escapes
+each value it is given (a topic, a host, an error's text), so nothing a user, a page or a
+feed wrote can turn into markup. Handlers send only what these templates (and the renderers
+built on them) return; the bot refuses a plain `str` where HTML is expected
+(`bot.telegram.outgoing`). The few texts Telegram shows without markup (button labels,
+callback answers) are plain `str`, marked below.
+"""
 
 from __future__ import annotations
+
+from markupsafe import Markup
 
 from bot import errors
 from bot.telegram.jobs import JobTimeout
 
-WELCOME = (
+WELCOME = Markup(
     "Hi! Send me a link to a news article and I'll answer with its key points — "
     "2 to 5 short bullets, taken from the article itself.\n\n"
     "Example: https://www.bbc.com/news/some-story\n\n"
@@ -13,7 +23,7 @@ WELCOME = (
     "/help — how it works\n/lang CODE — the language of the summaries"
 )
 
-HELP = (
+HELP = Markup(
     "<b>How to use me</b>\n"
     "• Send or forward a message with a link (up to {max_links} links per message). "
     "Links in photo captions and hidden behind text work too.\n"
@@ -38,32 +48,33 @@ HELP = (
     "only admins can change the settings."
 )
 
-NO_LINK = (
+NO_LINK = Markup(
     "I didn't find a link in that message. Send me a link to a news article "
     "(for example https://apnews.com/…) and I'll reply with its key points."
 )
 
-NOT_ALLOWED = (
+NOT_ALLOWED = Markup(
     "Sorry, this bot is private: it only answers the people its owner has allowed. "
     "You can run your own copy — it's open source."
 )
 
-LANG_USAGE = (
+LANG_USAGE = Markup(
     "Usage: /lang CODE, for example <code>/lang en</code> or <code>/lang pt-BR</code>. "
     "<code>/lang auto</code> follows your Telegram language. Now: <b>{current}</b>."
 )
-LANG_SET = "Summaries will be in <b>{code}</b> from now on."
-LANG_AUTO = "Summaries will follow your Telegram language again."
-LANG_NOT_A_LANGUAGE = (
+LANG_SET = Markup("Summaries will be in <b>{code}</b> from now on.")
+LANG_AUTO = Markup("Summaries will follow your Telegram language again.")
+LANG_NOT_A_LANGUAGE = Markup(
     "<b>{code}</b> is not a language code. Use a two-letter ISO 639-1 code, "
     "for example <code>/lang de</code> or <code>/lang uk</code>."
 )
-LANG_NEEDS_MODEL = (
+LANG_NEEDS_MODEL = Markup(
     "Translation needs a language model, and this bot runs without one: summaries stay "
     "in each article's own language."
 )
-UNKNOWN_COMMAND = "I don't know {command}. /help lists what I can do."
+UNKNOWN_COMMAND = Markup("I don't know {command}. /help lists what I can do.")
 
+# Notes and labels inside a summary (render.py puts them in italics or a link).
 TEASER_NOTE = (
     "⚠️ Only a teaser of this article could be read (paywall or a very short page): "
     "these points cover just that part."
@@ -72,37 +83,41 @@ FALLBACK_NOTE = (
     "ℹ️ The AI model was unavailable, so these points are sentences picked from the "
     "article itself."
 )
+SUMMARIZER_NOTE = "ℹ️ {note}"
 READ_ORIGINAL = "Read the original"
 UNTITLED = "(untitled)"
 
-TOO_MANY_LINKS = "I read the first {limit} links of your message; send the others separately."
-
-GENERIC_FAILURE = "Something went wrong on my side while reading {host}. Please try again later."
-
-
-def reading(host: str) -> str:
-    return f"Reading {host}…"
-
-
-def rate_limited(seconds: float) -> str:
-    # One budget covers links, feed checks and /digest, so the answer names all three.
-    return (
-        "You've reached the limit of summaries, feed checks and digests for now. "
-        f"Please try again in {duration(seconds)}."
-    )
-
-
-def digest_too_often(limit: int, seconds: float) -> str:
-    return (
-        f"This chat can ask for {limit} digest{'s' if limit != 1 else ''} an hour. "
-        f"The next one can come in {duration(seconds)}; the daily digest still comes on time."
-    )
+TOO_MANY_LINKS = Markup(
+    "I read the first {limit} links of your message; send the others separately."
+)
+READING = Markup("Reading {host}…")
+# One budget covers links, feed checks and /digest, so the answer names all three.
+RATE_LIMITED = Markup(
+    "You've reached the limit of summaries, feed checks and digests for now. "
+    "Please try again in {wait}."
+)
+DIGEST_TOO_OFTEN_ONE = Markup(
+    "This chat can ask for {limit} digest an hour. "
+    "The next one can come in {wait}; the daily digest still comes on time."
+)
+DIGEST_TOO_OFTEN = Markup(
+    "This chat can ask for {limit} digests an hour. "
+    "The next one can come in {wait}; the daily digest still comes on time."
+)
 
 
-JOB_TIMEOUT = "I stopped reading {host}: it was taking too long. Please try again later."
+def rate_limited(seconds: float) -> Markup:
+    return RATE_LIMITED.format(wait=duration(seconds))
+
+
+def digest_too_often(limit: int, seconds: float) -> Markup:
+    template = DIGEST_TOO_OFTEN_ONE if limit == 1 else DIGEST_TOO_OFTEN
+    return template.format(limit=limit, wait=duration(seconds))
+
 
 # Groups: who may change a chat's settings, and confirmation buttons.
-ADMINS_ONLY = "Only this group's admins can change its settings."
+ADMINS_ONLY = Markup("Only this group's admins can change its settings.")
+# Plain text: answers to a button press (Telegram shows them without markup).
 PROMPT_STALE = "This button doesn't work any more. Send the command again."
 NOT_YOUR_PROMPT = "Only the person who asked can answer this."
 
@@ -115,114 +130,151 @@ def duration(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def failure(exc: errors.NewsbotError, host: str) -> str:
+# --- a link that could not be summarized ----------------------------------------------------
+
+JOB_TIMEOUT = Markup(
+    "I stopped reading {host}: it was taking too long. Please try again later."
+)
+BLOCKED_ADDRESS = Markup(
+    "I can't open {host}: it points to a private or local network address."
+)
+INVALID_URL = Markup(
+    "That doesn't look like a web address I can open (it needs http:// or https://)."
+)
+HTTP_REFUSED = Markup("{host} refused to show me this page (HTTP {status}).")
+HTTP_NOT_FOUND = Markup(
+    "{host} says this page doesn't exist (HTTP {status}). Check the link?"
+)
+HTTP_ERROR = Markup("{host} answered with an error (HTTP {status}). Try again later.")
+FETCH_TIMEOUT = Markup("{host} took too long to answer. Try again later.")
+TOO_LARGE = Markup("The page at {host} is too large for me to read.")
+NOT_HTML = Markup(
+    "That link on {host} isn't a web page (it's a file or another kind of document)."
+)
+TOO_MANY_REDIRECTS = Markup(
+    "{host} keeps redirecting me in circles, so I couldn't reach the page."
+)
+UNREACHABLE = Markup(
+    "I couldn't reach {host}. The site may be down or the address misspelled."
+)
+NO_ARTICLE = Markup(
+    "I opened the page on {host} but found no article text in it "
+    "(it may be a video, a gallery or a page that needs JavaScript)."
+)
+SUMMARIZER_FAILED = Markup(
+    "I couldn't summarize this article right now. Please try again later."
+)
+GENERIC_FAILURE = Markup(
+    "Something went wrong on my side while reading {host}. Please try again later."
+)
+
+
+def failure(exc: errors.NewsbotError, host: str) -> Markup:
     """A friendly, specific answer for a link that could not be summarized."""
     if isinstance(exc, JobTimeout):
         return JOB_TIMEOUT.format(host=host)
     if isinstance(exc, errors.BlockedAddress):
-        return f"I can't open {host}: it points to a private or local network address."
+        return BLOCKED_ADDRESS.format(host=host)
     if isinstance(exc, errors.InvalidURL):
-        return "That doesn't look like a web address I can open (it needs http:// or https://)."
+        return INVALID_URL
     if isinstance(exc, errors.HTTPStatusError):
         if exc.status_code in (401, 402, 403):
-            return f"{host} refused to show me this page (HTTP {exc.status_code})."
+            return HTTP_REFUSED.format(host=host, status=exc.status_code)
         if exc.status_code in (404, 410):
-            return f"{host} says this page doesn't exist (HTTP {exc.status_code}). Check the link?"
-        return f"{host} answered with an error (HTTP {exc.status_code}). Try again later."
+            return HTTP_NOT_FOUND.format(host=host, status=exc.status_code)
+        return HTTP_ERROR.format(host=host, status=exc.status_code)
     if isinstance(exc, errors.FetchTimeout):
-        return f"{host} took too long to answer. Try again later."
+        return FETCH_TIMEOUT.format(host=host)
     if isinstance(exc, errors.TooLarge):
-        return f"The page at {host} is too large for me to read."
+        return TOO_LARGE.format(host=host)
     if isinstance(exc, errors.NotHTML):
-        return f"That link on {host} isn't a web page (it's a file or another kind of document)."
+        return NOT_HTML.format(host=host)
     if isinstance(exc, errors.TooManyRedirects):
-        return f"{host} keeps redirecting me in circles, so I couldn't reach the page."
+        return TOO_MANY_REDIRECTS.format(host=host)
     if isinstance(exc, errors.FetchError):
-        return f"I couldn't reach {host}. The site may be down or the address misspelled."
+        return UNREACHABLE.format(host=host)
     if isinstance(exc, errors.ExtractionError):
-        return (
-            f"I opened the page on {host} but found no article text in it "
-            "(it may be a video, a gallery or a page that needs JavaScript)."
-        )
+        return NO_ARTICLE.format(host=host)
     if isinstance(exc, errors.SummarizerError):
-        return "I couldn't summarize this article right now. Please try again later."
+        return SUMMARIZER_FAILED
     return GENERIC_FAILURE.format(host=host)
 
 
 # --- subscriptions and digests ---------------------------------------------------------------
-# Templates below are HTML: fill them with escaped values only.
 
-SUBSCRIBE_USAGE = (
+SUBSCRIBE_USAGE = Markup(
     "Usage: /subscribe TOPIC — for example <code>/subscribe North Korea</code>, "
     "or the address of an RSS/Atom feed: "
     "<code>/subscribe https://feeds.bbci.co.uk/news/rss.xml</code>"
 )
-TOPIC_LENGTH = (
+TOPIC_LENGTH = Markup(
     "A topic must be {min} to {max} characters long. Try a few words, like "
     "<code>/subscribe climate policy</code>."
 )
-SUBSCRIBED = (
+SUBSCRIBED = Markup(
     "Subscribed to <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
     "/topics shows what you follow; /digest sends it now."
 )
-SUBSCRIBED_FEED = (
+SUBSCRIBED_FEED = Markup(
     "Subscribed to the feed <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
     "/topics shows what you follow; /digest sends it now."
 )
-DUPLICATE_TOPIC = "You already follow <b>{topic}</b>. /topics shows the list."
-TOO_MANY_TOPICS = (
+DUPLICATE_TOPIC = Markup("You already follow <b>{topic}</b>. /topics shows the list.")
+TOO_MANY_TOPICS = Markup(
     "You already follow {limit} topics, the most I can keep per chat. "
     "Remove one with /unsubscribe first."
 )
-BAD_FEED_URL = "That doesn't look like a feed address I can open: {reason}"
-NOT_A_FEED = (
+BAD_FEED_URL = Markup("That doesn't look like a feed address I can open: {reason}")
+NOT_A_FEED = Markup(
     "I opened {host} but it isn't an RSS or Atom feed. Send the feed's own address "
     "(it often ends in /rss, /feed or .xml), or a few words to search the news for."
 )
 
-NO_TOPICS = "You don't follow any topic yet. Try <code>/subscribe North Korea</code>."
-TOPICS_HEADER = "<b>Your topics</b> ({count} of {limit}):"
-TOPICS_FOOTER = (
+NO_TOPICS = Markup("You don't follow any topic yet. Try <code>/subscribe North Korea</code>.")
+TOPICS_HEADER = Markup("<b>Your topics</b> ({count} of {limit}):")
+TOPICS_LINE = Markup("{n}. {topic}")
+TOPICS_FOOTER = Markup(
     "Digest every day at <b>{time}</b> ({tz}); the next one comes {when}.\n"
     "Change it with <code>/time 07:30 Europe/Kyiv</code>; remove a topic with /unsubscribe."
 )
-FEED_MARK = " (feed)"
+FEED_MARK = " (feed)"  # plain text: after a topic in /topics and on its button
 
-STORAGE_PROBLEM = "I couldn't save that (storage problem). Please try again later."
-UNSUBSCRIBE_PICK = "Which topic should I stop following?"
-UNSUBSCRIBED = "Stopped following <b>{topic}</b>."
-UNSUBSCRIBED_MORE = "Stopped following <b>{topic}</b>. Remove another?"
-NOT_SUBSCRIBED = "You don't follow <b>{topic}</b>. /topics shows the list."
-UNSUBSCRIBE_GONE = "That topic was already removed."
+STORAGE_PROBLEM = Markup("I couldn't save that (storage problem). Please try again later.")
+UNSUBSCRIBE_PICK = Markup("Which topic should I stop following?")
+UNSUBSCRIBED = Markup("Stopped following <b>{topic}</b>.")
+UNSUBSCRIBED_MORE = Markup("Stopped following <b>{topic}</b>. Remove another?")
+NOT_SUBSCRIBED = Markup("You don't follow <b>{topic}</b>. /topics shows the list.")
+UNSUBSCRIBE_GONE = "That topic was already removed."  # plain text: a callback answer
 
-TIME_USAGE = (
+TIME_USAGE = Markup(
     "Usage: /time HH:MM [Area/City], 24-hour, for example <code>/time 07:30 Europe/Kyiv</code>. "
     "Now: <b>{time}</b> ({tz})."
 )
-BAD_TIME = (
+BAD_TIME = Markup(
     "I can't read <b>{given}</b> as a time: use 24-hour HH:MM, for example "
     "<code>/time 07:30 Europe/Kyiv</code>."
 )
-BAD_TIMEZONE = (
+BAD_TIMEZONE = Markup(
     "I don't know the timezone <b>{given}</b>. Use an Area/City name, for example "
     "<code>/time 07:30 Europe/Kyiv</code> or <code>/time 18:00 America/New_York</code>."
 )
-TIME_SET = "Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}."
+TIME_SET = Markup("Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}.")
 
-DIGEST_WORKING = "Gathering your digest…"
-DIGEST_FAILED = "I couldn't put your digest together right now. Please try again later."
+DIGEST_WORKING = Markup("Gathering your digest…")
+DIGEST_FAILED = Markup("I couldn't put your digest together right now. Please try again later.")
 
-FORGET_CONFIRM = (
+FORGET_CONFIRM = Markup(
     "Delete everything I store about this chat — topics, digest time, language and the "
     "record of stories already sent? This can't be undone."
 )
-FORGET_YES = "Yes, delete it all"
+FORGET_YES = "Yes, delete it all"  # plain text: button labels
 FORGET_NO = "Cancel"
-FORGOTTEN = "Done: I no longer store anything about this chat."
-FORGET_CANCELLED = "Nothing was deleted."
+FORGOTTEN = Markup("Done: I no longer store anything about this chat.")
+FORGET_CANCELLED = Markup("Nothing was deleted.")
 
-# Digest rendering (plain text; escaped where rendered).
+# Digest rendering (plain text, put into markup by digest_render.py).
 DIGEST_TITLE = "Your daily digest"
+DIGEST_TITLE_DATED = "Your daily digest — {date}"
 UPDATE_MARK = "Update:"
 # A story with no points: no article of it could be fetched and read (a Google link that
 # would not resolve, a site that was down); what shows is the feed's headline and lead.

@@ -28,7 +28,8 @@ from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
 from bot.telegram import messages
 from bot.telegram.context import BotContext, Services
 from bot.telegram.handlers import requester, require_admin, typing_action
-from bot.telegram.render import escape
+from bot.telegram.markup import NEWLINE, Markup
+from bot.telegram.outgoing import reply
 from bot.urls import parse_http_url
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
     services = context.services
     text = " ".join(context.args or [])
     if not text:
-        await message.reply_text(messages.SUBSCRIBE_USAGE)
+        await reply(message, messages.SUBSCRIBE_USAGE)
         return
     if _URL_START.match(text) or text.lower().startswith("www."):
         url = await _checked_feed(message, chat.id, requester(update), services, text)
@@ -68,28 +69,28 @@ async def subscribe(update: Update, context: BotContext) -> None:
         topic, kind, template = url, "feed", messages.SUBSCRIBED_FEED
     else:
         if not MIN_TOPIC <= len(text) <= MAX_TOPIC:
-            await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+            await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
             return
         topic, kind, template = text, "search", messages.SUBSCRIBED
     store = services.store
     try:
         await asyncio.to_thread(store.subscriptions.add, chat.id, topic, kind)  # type: ignore[arg-type]
     except DuplicateTopic:
-        await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(topic)))
+        await reply(message, messages.DUPLICATE_TOPIC.format(topic=topic))
         return
     except TooManyTopics as exc:
-        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=exc.limit))
+        await reply(message, messages.TOO_MANY_TOPICS.format(limit=exc.limit))
         return
     except OperationalError:  # a full disk, an unreachable database
         log.warning("chat %s: subscription not saved (storage problem)", chat.id, exc_info=True)
-        await message.reply_text(messages.STORAGE_PROBLEM)
+        await reply(message, messages.STORAGE_PROBLEM)
         return
     except ValueError:  # the store's own limits (a feed address that is far too long)
-        await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return
     row = await asyncio.to_thread(store.chats.upsert, chat.id)
     log.info("chat %s subscribed to %s %r", chat.id, kind, topic)
-    await message.reply_text(template.format(topic=escape(topic), **_schedule(row, services)))
+    await reply(message, template.format(topic=topic, **_schedule(row, services)))
 
 
 async def _checked_feed(message: Message, chat_id: int, who: int, services: Services,
@@ -105,7 +106,7 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
     try:
         url = parse_http_url(text)
     except InvalidURL as exc:
-        await message.reply_text(messages.BAD_FEED_URL.format(reason=escape(str(exc))))
+        await reply(message, messages.BAD_FEED_URL.format(reason=str(exc)))
         return None
     # Loaded on first use, like the rest of the store, news and fetch machinery (see app.py).
     from bot.fetch import FEED_TYPES
@@ -113,21 +114,21 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
     from bot.store.topic import MAX_TOPIC_CHARS, normalize_topic
 
     if len(url) > MAX_TOPIC_CHARS:  # the store's own limit: say so before fetching
-        await message.reply_text(messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return None
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat_id)
     key = normalize_topic(url, "feed")
     if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
-        await message.reply_text(messages.DUPLICATE_TOPIC.format(topic=escape(url)))
+        await reply(message, messages.DUPLICATE_TOPIC.format(topic=url))
         return None
     limit = store.subscriptions.max_per_chat
     if len(subs) >= limit:
-        await message.reply_text(messages.TOO_MANY_TOPICS.format(limit=limit))
+        await reply(message, messages.TOO_MANY_TOPICS.format(limit=limit))
         return None
     wait = services.user_limit.acquire(who)
     if wait:
-        await message.reply_text(escape(messages.rate_limited(wait)))
+        await reply(message, messages.rate_limited(wait))
         return None
     host = urlsplit(url).hostname or url
     try:
@@ -140,11 +141,11 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
             )
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
         services.user_limit.release(who)
-        await message.reply_text(messages.NOT_A_FEED.format(host=escape(host)))
+        await reply(message, messages.NOT_A_FEED.format(host=host))
         return None
     except NewsbotError as exc:
         services.user_limit.release(who)
-        await message.reply_text(escape(messages.failure(exc, host)))
+        await reply(message, messages.failure(exc, host))
         return None
     return url
 
@@ -160,13 +161,15 @@ async def topics(update: Update, context: BotContext) -> None:
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     if not subs:
-        await message.reply_text(messages.NO_TOPICS)
+        await reply(message, messages.NO_TOPICS)
         return
     row = await asyncio.to_thread(store.chats.upsert, chat.id)
-    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=store.subscriptions.max_per_chat)]
-    lines.extend(f"{n}. {escape(_label(sub))}" for n, sub in enumerate(subs, 1))
-    lines += ["", messages.TOPICS_FOOTER.format(**_schedule(row, services))]
-    await message.reply_text("\n".join(lines))
+    limit = store.subscriptions.max_per_chat
+    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=limit)]
+    lines.extend(messages.TOPICS_LINE.format(n=n, topic=_label(sub))
+                 for n, sub in enumerate(subs, 1))
+    lines += [Markup(), messages.TOPICS_FOOTER.format(**_schedule(row, services))]
+    await reply(message, NEWLINE.join(lines))
 
 
 # --- /unsubscribe ----------------------------------------------------------------------------
@@ -181,13 +184,13 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     if text:
         removed = await asyncio.to_thread(store.subscriptions.remove, chat.id, text)
         template = messages.UNSUBSCRIBED if removed else messages.NOT_SUBSCRIBED
-        await message.reply_text(template.format(topic=escape(text)))
+        await reply(message, template.format(topic=text))
         return
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     if not subs:
-        await message.reply_text(messages.NO_TOPICS)
+        await reply(message, messages.NO_TOPICS)
         return
-    await message.reply_text(messages.UNSUBSCRIBE_PICK, reply_markup=_topic_keyboard(subs))
+    await reply(message, messages.UNSUBSCRIBE_PICK, keyboard=_topic_keyboard(subs))
 
 
 async def unsubscribe_button(update: Update, context: BotContext) -> None:
@@ -209,7 +212,7 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     await query.answer()
     left = [sub for sub in subs if sub is not picked]
     template = messages.UNSUBSCRIBED_MORE if left else messages.UNSUBSCRIBED
-    await _edit_query(update, template.format(topic=escape(picked.topic)),
+    await _edit_query(update, template.format(topic=picked.topic),
                       _topic_keyboard(left) if left else None)
 
 
@@ -239,8 +242,8 @@ async def time_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     row = await asyncio.to_thread(store.chats.upsert, chat.id)
     if not args or len(args) > 2:
-        await message.reply_text(messages.TIME_USAGE.format(
-            time=format_digest_time(row.digest_time), tz=escape(row.timezone)))
+        await reply(message, messages.TIME_USAGE.format(
+            time=format_digest_time(row.digest_time), tz=row.timezone))
         return
     if len(args) == 1 and timezone_name(args[0]) is not None:
         when, zone = row.digest_time, timezone_name(args[0])  # "/time Europe/Kyiv"
@@ -248,14 +251,14 @@ async def time_command(update: Update, context: BotContext) -> None:
         try:
             when = parse_digest_time(args[0])
         except ValueError:
-            await message.reply_text(messages.BAD_TIME.format(given=escape(args[0])))
+            await reply(message, messages.BAD_TIME.format(given=args[0]))
             return
         zone = timezone_name(args[1]) if len(args) == 2 else row.timezone
     if zone is None:
-        await message.reply_text(messages.BAD_TIMEZONE.format(given=escape(args[1])))
+        await reply(message, messages.BAD_TIMEZONE.format(given=args[1]))
         return
     row = await asyncio.to_thread(store.chats.set_schedule, chat.id, when, zone)
-    await message.reply_text(messages.TIME_SET.format(**_schedule(row, services)))
+    await reply(message, messages.TIME_SET.format(**_schedule(row, services)))
 
 
 @cache
@@ -279,7 +282,7 @@ async def digest_now(update: Update, context: BotContext) -> None:
     services = context.services
     subs = await asyncio.to_thread(services.store.subscriptions.for_chat, chat.id)
     if not subs:
-        await message.reply_text(messages.NO_TOPICS)
+        await reply(message, messages.NO_TOPICS)
         return
     # On demand, a digest is paid for twice: DIGEST_ON_DEMAND_PER_HOUR per chat (it fetches
     # every topic and calls the model for each story), and one share of the budget of who
@@ -287,13 +290,13 @@ async def digest_now(update: Update, context: BotContext) -> None:
     who = requester(update)
     wait = services.digest_limit.acquire(chat.id)
     if wait:
-        await message.reply_text(escape(messages.digest_too_often(
-            services.settings.digest_on_demand_per_hour, wait)))
+        await reply(message, messages.digest_too_often(
+            services.settings.digest_on_demand_per_hour, wait))
         return
     wait = services.user_limit.acquire(who)
     if wait:
         services.digest_limit.release(chat.id)
-        await message.reply_text(escape(messages.rate_limited(wait)))
+        await reply(message, messages.rate_limited(wait))
         return
     # One /digest at a time per chat: a second one waits for the first to be sent *and*
     # remembered, so it shows only what is new after it (usually "Nothing new…").
@@ -312,7 +315,7 @@ async def digest_now(update: Update, context: BotContext) -> None:
             services.digest_limit.release(chat.id)
             services.user_limit.release(who)
             log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
-            await message.reply_text(messages.DIGEST_FAILED)
+            await reply(message, messages.DIGEST_FAILED)
             return
     log.info("digest for chat %s on request: %d stories in %d part(s)", chat.id,
              len(sent.stories), len(sent.parts))
@@ -331,7 +334,7 @@ async def forget(update: Update, context: BotContext) -> None:
         InlineKeyboardButton(messages.FORGET_YES, callback_data=f"{FORGET_YES}:{asker}"),
         InlineKeyboardButton(messages.FORGET_NO, callback_data=f"{FORGET_NO}:{asker}"),
     ]])
-    await message.reply_text(escape(messages.FORGET_CONFIRM), reply_markup=keyboard)
+    await reply(message, messages.FORGET_CONFIRM, keyboard=keyboard)
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
@@ -357,11 +360,11 @@ async def forget_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if answer != "yes":
-        await _edit_query(update, escape(messages.FORGET_CANCELLED), None)
+        await _edit_query(update, messages.FORGET_CANCELLED, None)
         return
     await context.services.chats.forget(chat.id)
     log.info("chat %s asked to be forgotten: done", chat.id)
-    await _edit_query(update, escape(messages.FORGOTTEN), None)
+    await _edit_query(update, messages.FORGOTTEN, None)
 
 
 async def _own_button(update: Update) -> bool:
@@ -386,7 +389,8 @@ async def _own_button(update: Update) -> bool:
 # --- shared ----------------------------------------------------------------------------------
 
 
-async def _edit_query(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+async def _edit_query(update: Update, text: Markup,
+                      keyboard: InlineKeyboardMarkup | None) -> None:
     query = update.callback_query
     assert query is not None
     try:
@@ -402,7 +406,7 @@ def _schedule(row: Chat, services: Services) -> dict[str, str]:
     next_at = next_digest_at(row.timezone, row.digest_time, now)
     return {
         "time": format_digest_time(row.digest_time),
-        "tz": escape(row.timezone),
+        "tz": row.timezone,
         "when": messages.when((next_at - now).total_seconds()),
     }
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from bot.article import Article, Summary
 from bot.errors import InvalidURL
-from bot.telegram.render import escape, pack_blocks, render_summary, to_plain
+from bot.telegram.markup import Markup, pack, to_plain
+from bot.telegram.render import render_summary
 from bot.urls import parse_http_url
 from tests.fakes.botapi import MAX_TEXT, parse_html, utf16_len
 from tests.fuzz.strategies import SPICE, TEXT_CHARS, odd_urls, spicy_text
@@ -39,7 +40,8 @@ long_text = st.one_of(
 )
 
 
-def check_part(part: str, limit: int = MAX_TEXT) -> None:
+def check_part(part: Markup, limit: int = MAX_TEXT) -> None:
+    assert isinstance(part, Markup)  # what the bot will agree to send as HTML
     visible = parse_html(part)  # raises like Telegram on bad markup
     assert visible.strip()
     assert utf16_len(visible) <= limit
@@ -84,9 +86,11 @@ def test_a_very_long_link_still_fits_in_messages() -> None:
 
 
 @FUZZ
-@given(blocks=st.lists(long_text.map(escape), max_size=20), limit=st.integers(50, MAX_TEXT))
-def test_packing_never_loses_or_splits_a_block_that_fits(blocks: list[str], limit: int) -> None:
-    parts = pack_blocks(blocks, limit)
+@given(blocks=st.lists(long_text.map(Markup.escape), max_size=20),
+       limit=st.integers(50, MAX_TEXT))
+def test_packing_never_loses_or_splits_a_block_that_fits(blocks: list[Markup],
+                                                        limit: int) -> None:
+    parts = pack(blocks, limit)
     fitting = [b.strip("\n") for b in blocks if b.strip() and utf16_len(b) <= limit]
     text = "\n".join(parts)
     for block in fitting:

@@ -65,7 +65,7 @@ def test_everything_from_outside_is_escaped() -> None:
     visible = parse_html(part)  # raises like Telegram on any markup error
     assert "<b>Tom & Jerry</b> </a>" in visible and "• A < B & C </i>" in visible
     assert "C&C <news>" in visible and '<i>Evil</i> "x"' in visible
-    assert 'href="https://e.example/?q=&quot;&gt;&lt;b&gt;"' in part
+    assert 'href="https://e.example/?q=&#34;&gt;&lt;b&gt;"' in part
 
 
 def test_a_long_digest_splits_between_stories_under_the_limit() -> None:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from bot.article import Article, Summary
 from bot.telegram import messages
-from bot.telegram.render import render_summary, text_len, to_plain
+from bot.telegram.markup import text_len, to_plain
+from bot.telegram.render import render_summary
 from tests.fakes.botapi import parse_html
 
 ARTICLE = Article(
