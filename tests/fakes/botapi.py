@@ -86,6 +86,9 @@ def parse_html(text: str) -> str:
                                                   "") for a in _ATTR.finditer(m.group(3))}
                 if name == "a" and not attrs.get("href"):
                     raise EntityParseError(f"Empty href in a tag at byte offset {offset}")
+                if name == "span" and attrs.get("class") != "tg-spoiler":
+                    raise EntityParseError(
+                        f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
                 for value in attrs.values():
                     _unescape_strict(value, offset)
                 stack.append(name)
@@ -96,7 +99,7 @@ def parse_html(text: str) -> str:
                 raise EntityParseError(
                     f"Character entity expected at byte offset {len(text[:i].encode())}"
                 )
-            out.append(_entity_value(m))
+            out.append(_entity_value(m, len(text[:i].encode())))
             i = m.end()
         elif ch == ">":
             raise EntityParseError(
@@ -110,18 +113,21 @@ def parse_html(text: str) -> str:
     return "".join(out)
 
 
-def _entity_value(m: re.Match[str]) -> str:
+def _entity_value(m: re.Match[str], offset: int = 0) -> str:
     named, dec, hexa = m.groups()
     if named:
         return _NAMED[named]
-    return chr(int(dec) if dec else int(hexa, 16))
+    code = int(dec) if dec else int(hexa, 16)
+    if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:  # not a character
+        raise EntityParseError(f"Character entity expected at byte offset {offset}")
+    return chr(code)
 
 
 def _unescape_strict(value: str, offset: int) -> str:
     for j, ch in enumerate(value):
         if ch == "&" and _ENTITY.match(value, j) is None:
             raise EntityParseError(f"Character entity expected at byte offset {offset}")
-    return _ENTITY.sub(_entity_value, value)
+    return _ENTITY.sub(lambda m: _entity_value(m, offset), value)
 
 
 def utf16_len(text: str) -> int:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Defaults, ExtBot
+from telegram.ext import Defaults
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
@@ -28,6 +28,7 @@ from bot.rounds import Digests
 from bot.store import Store
 from bot.telegram.delivery import DigestSender
 from bot.telegram.flood import FloodLimiter
+from bot.telegram.outgoing import MarkupBot
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.newsfeeds import FED, NORTH_KOREA
 from tests.fakes.newsworld import NewsWorld, serve_news_world
@@ -66,7 +67,7 @@ def botapi() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture
 async def sender(botapi: FakeBotAPI) -> AsyncIterator[DigestSender]:
-    bot = ExtBot(
+    bot = MarkupBot(  # what production sends through: a str as HTML is refused
         botapi.token, base_url=f"{botapi.base_url}/bot",
         request=HTTPXRequest(connection_pool_size=8),
         rate_limiter=FloodLimiter(private_chat_rate=1000, backoff=0.01),
