@@ -141,7 +141,7 @@ async def test_every_reply_shows_what_the_user_typed(
         shows(await me.say(f"/subscribe {site.url('/not-a-feed')}?{EVIL}"),
               "isn't an RSS or Atom feed")
         subscribed_feed = await me.say(f"/subscribe {feed}")
-        (saved_feed,) = [s.topic for s in store.list_subscriptions(USER) if s.kind == "feed"]
+        (saved_feed,) = [s.topic for s in store.subscriptions.for_chat(USER) if s.kind == "feed"]
         shows(subscribed_feed, f"Subscribed to the feed {saved_feed}.")
         assert "&" in saved_feed
         listed = shows(await me.say(f"/topics {EVIL}"), f"1. {TOPIC}\n",
