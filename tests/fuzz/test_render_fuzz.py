@@ -24,8 +24,9 @@ def _parses(url: str) -> bool:
     return True
 
 
-# What reaches render: links the pipeline accepted (as the user wrote them). Up to 3,000
-# characters: a longer link does not fit one message (see the xfail below).
+# What reaches render: links the pipeline accepted (as the user wrote them), up to 3,000
+# characters to keep examples quick; links near MAX_URL_LENGTH (8192) have their own test,
+# test_a_very_long_link_still_fits_in_messages (the footer links the canonical URL then).
 links = odd_urls.filter(lambda u: _parses(u) and len(u) <= 3000)
 
 FUZZ = settings(max_examples=200, derandomize=True, deadline=None,
