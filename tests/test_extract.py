@@ -299,16 +299,28 @@ def test_too_little_text_gets_no_language_guess() -> None:
 
 
 def test_link_only_lists_go_and_lists_of_facts_stay() -> None:
-    html = page("seed-article.html").replace(
-        '<div class="post-body">',
-        '<div class="post-body"><ul class="tags"><li><a href="/t/dprk">DPRK</a></li>'
-        '<li><a href="/t/kursk">Kursk region offensive</a></li>'
-        '<li><a href="/t/war">War</a></li></ul>',
+    facts = (
+        '<ul><li>About 15,000 soldiers were sent since the autumn of 2024, '
+        '<a href="/t/kursk">most of them to Kursk</a>.</li>'
+        "<li>More than ten commanders came home this month.</li></ul>"
+    )
+    html = (
+        page("seed-article.html")
+        .replace(
+            '<div class="post-body">',
+            '<div class="post-body"><ul class="tags"><li><a href="/t/dprk">DPRK</a></li>'
+            '<li><a href="/t/kursk">Kursk region offensive</a></li>'
+            '<li><a href="/t/war">War</a></li></ul>',
+        )
+        .replace("<p>Reporters learned", facts + "<p>Reporters learned")
     )
     article = extract_article(html, url="https://frontline.example/a")
     assert "Kursk region offensive" not in article.text
-    # the box's bullets are sentences, not links: they stay
-    assert "- The recall of the generals hints at a shift in the war's dynamics." in article.text
+    # a list of sentences (a link inside one of them or not) is article text: it stays
+    assert "- About 15,000 soldiers were sent since the autumn of 2024, most of them" in (
+        article.text
+    )
+    assert "- More than ten commanders came home this month." in article.text
 
 
 def test_strip_noise_removes_link_only_lists_and_keeps_their_tail() -> None:
