@@ -1,5 +1,5 @@
 """The embedded summarizer: pick the article's most informative sentences, verbatim (a long
-one cut after its main clause, see _trim).
+one cut after its main clause, see _trim; one leaning on the sentence before joined to it).
 
 It needs no key, no model and no download, so it is the default and the fallback when the
 LLM fails. Each sentence is scored by
@@ -15,18 +15,26 @@ and picked greedily with maximal marginal relevance, so a second sentence that r
 first loses to one that adds something, and a near copy of a chosen one is never picked.
 Boilerplate (bylines, "Read more", photo credits, "PUBLISHED:" stamps, subscribe prompts,
 cookie notices) never becomes a point; questions and lines without a full stop only when
-nothing better is there. Three points by default, more only while the chosen ones are short.
+nothing better is there. The page's own summary box ("Points of attention") is not read
+(see summary_box): it would win on position and crowd out the facts it restates.
 
-On 200 CNN/DailyMail articles this beats Lead-3 on ROUGE-1/2/Lsum (bench/summaries.py).
+How many points: three by default, more only while the chosen ones are short. A brief (at
+most `brief_sentences` usable sentences) is different: nearly every sentence in it is news,
+so points go on, shortest-fitting first, while they fit in `brief_words` — the lead, the
+heroes' welcome, the 15,000 troops and the settled front of a 9-sentence story, not three.
 
-A point must stand on its own: a sentence that continues the one before ("First of all, …",
-"Among them …", "Перш за все …") is never a point while others are there. Softer openers
-("However, …", "This …", "Однак …", pronouns) are told by _leans but cost nothing by default:
-penalising them lost ROUGE-2 on the held-out CNN/DailyMail half.
+A point must stand on its own (see cohesion). A sentence that leans on the one before ("The
+dictator called them heroes.", "However, …") is joined to it when the two fit in `join_max`
+words. Otherwise: one that continues an enumeration ("First of all, …", "Перш за все …") or
+whose subject is a demonstrative standing for the sentence before ("This indicates …",
+"Це свідчить …") is never a point while others are there; one whose subject is a pronoun
+("He said …") is a point only right after the sentence it leans on. Connective openers
+("However, …", "Однак …") still state their fact and cost nothing: penalising them lost
+ROUGE-2 on the held-out CNN/DailyMail half.
 
-Points come out most important first, in the order the greedy pick chose them: bullets are
-read as separate points, not as prose, and because position weighs heavily the lead is
-almost always first anyway, so the result also reads in the article's own order.
+On 200 CNN/DailyMail articles this beats Lead-3 on ROUGE-1/2/Lsum on both halves
+(bench/summaries.py). Points come out most important first, in the order the greedy pick
+chose them, except that a pronoun-led point follows the one it leans on.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.article import Article, Summary
+from bot.summarize.cohesion import dangles, leans_back, names_back, points_back
 from bot.summarize.sentences import split_sentences
+from bot.summarize.summary_box import without_summary_box
 
 __all__ = ["ExtractiveSummarizer", "Weights", "select_points"]
 
@@ -58,14 +68,17 @@ class Weights:
     redundancy: float = 0.7  # MMR: how much overlap with already chosen points costs
     duplicate: float = 0.9  # at this cosine to a chosen point a sentence is a repeat: skipped
     ideal_min_words: int = 8  # shorter sentences lose up to half their score
-    ideal_max_words: int = 45  # longer ones (often captions run together) lose in proportion
+    ideal_max_words: int = 35  # longer ones lose in proportion: a point should be short
     quote: float = 0.8  # factor for a sentence that is mostly somebody's quoted words
     glued: float = 0.7  # factor for a sentence with a photo caption run into it
-    leaning: float = 1.0  # factor for one opening with a connective or demonstrative
-    pronoun: float = 1.0  # factor for a sentence opening with a personal pronoun
     target_words: int = 40  # past min_points, add points while the chosen are this short
     extra_point_floor: float = 0.5  # ...and the next one scores at least this share of the top
     trim_above: int = 24  # a sentence longer than this is cut after its main clause
+    join_max: int = 30  # a sentence leaning on the one before is joined to it within this
+    brief_sentences: int = 8  # an article of at most this many usable sentences is a brief:
+    brief_words: int = 120  # ...past min_points, its points go on while they fit in this
+    brief_floor: float = 0.25  # ...scoring at least this share of the top
+    brief_max_words: int = 40  # ...and none but the lead is longer than this
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -133,45 +146,12 @@ _TRIGGERS = _wordset(
     """
 )
 _COOKIE_WORDS = _wordset("consent policy settings files accept")
-# A sentence that opens with a pronoun, a demonstrative or a discourse connective leans on
-# the one before it ("First of all, we are talking about…", "He said…", "Однак…"): as a
-# bullet on its own it reads as a fragment. Also after a leading attribution ("According to
-# analysts, this indicates…").
-_LEANING = re.compile(
-    r"""^(?:according\s+to\s+[^,]{1,60},\s*|за\s+(?:словами|даними)\s+[^,]{1,60},\s*)?
-    (?:
-      first\s+of\s+all | by\s+the\s+way | in\s+addition | at\s+the\s+same\s+time
-    | however | but | and | also | moreover | furthermore | meanwhile | besides | nevertheless
-    | nonetheless | still | yet | thus | therefore | hence | instead | otherwise | firstly
-    | secondly | finally | this | that | these | those | such | both | among\s+them
-    | до\s+речі | крім\s+того | перш\s+за\s+все | насамперед | по-перше | по-друге
-    | це | цей | ця | ці | цього | однак
-    | проте | але | також | тому | отже | зокрема | втім | водночас | тоді
-    | кроме\s+того | к\s+слову | прежде\s+всего | во-первых | во-вторых
-    | это | этот | эта | эти | однако | но | также
-    | поэтому | итак | впрочем | при\s+этом
-    | dies | diese | dieser | dieses | jedoch | aber | außerdem | zudem | deshalb
-    | daher | trotzdem | allerdings
-    | cela | cependant | mais | toutefois | en\s+outre
-    | esto | sin\s+embargo | pero | además
-    )\b""",
-    re.IGNORECASE | re.VERBOSE,
-)
 # Clauses after which a long sentence can end without changing what it states: an
 # appended circumstance (", with…", ", while…"), a relative clause on the last noun
 # (", which…"), an aside after a semicolon or a dash.
 _TRIMMABLE = re.compile(
     r"(?:,\s+(?:with|while|whereas|which|including|as\s+well\s+as|що\s+є|який|яка|які"
     r"|котрий|который|которая|которые|wobei|während)\s|;\s|\s[—–]\s)",
-    re.IGNORECASE,
-)
-# A sentence opening with a personal pronoun ("He said…", "Він наголосив…") names its
-# subject only in the sentence before: it loses this share of its score. (Excluding them
-# outright, like the connectives above, cost 1.6 ROUGE-1 on CNN/DailyMail, where the
-# journalists' own highlights often start that way.)
-_PRONOUN = re.compile(
-    r"^(?:he|she|it|they|his|her|its|their|him|them|we|our|він|вона|воно|вони|його|її|їх"
-    r"|он|она|оно|они|его|её|ее|их|er|sie|es|il|elle|ils|elles|él|ella|ellos|ellas)\b",
     re.IGNORECASE,
 )
 _TRIM_ABOVE_WORDS = 24
@@ -198,8 +178,8 @@ def _select(
 ) -> list[str]:
     max_points = max(1, max_points)
     min_points = max(1, min(min_points, max_points))
-    sentences = split_sentences(text[:MAX_CHARS])[:MAX_CANDIDATES]
-    candidates = _candidates(sentences, title, weights.trim_above)
+    sentences = split_sentences(without_summary_box(text[:MAX_CHARS]))[:MAX_CANDIDATES]
+    candidates = _candidates(sentences, title, weights)
     clean = [c for c in candidates if not c.soft_junk]
     if len(clean) < min_points:
         # Better a headline-like line than nothing; hard junk still never gets in.
@@ -210,7 +190,7 @@ def _select(
     return _pick(clean, scores, max_points, min_points, weights)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Candidate:
     index: int  # rank among candidates: the position prior
     text: str
@@ -218,32 +198,57 @@ class _Candidate:
     terms: Counter[str]  # what the sentence is about, for relevance
     facts: Counter[str]  # the terms and its small numbers, to tell a repeat from news
     soft_junk: bool  # a question, a fragment: only when nothing better is there
+    after: _Candidate | None = None  # "He said…": a point only right after this one
 
 
-def _candidates(sentences: list[str], title: str, trim_above: int) -> list[_Candidate]:
+def _candidates(sentences: list[str], title: str, w: Weights) -> list[_Candidate]:
     title_key = _normalise(title)
     out: list[_Candidate] = []
     seen: set[str] = set()
+    previous: _Candidate | None = None  # out[-1] when it is the sentence just before
     for sentence in sentences:
-        sentence = _trim(sentence, trim_above)
-        tokens = _WORD.findall(sentence.lower())
-        key = " ".join(tokens)
+        if _TERMINAL.search(sentence):  # a line that is no sentence gets no full stop either
+            sentence = _trim(sentence, w.trim_above)
         words = _size(sentence)
-        if key in seen or key == title_key or _is_hard_junk(sentence, words, set(tokens)):
+        tokens = _WORD.findall(sentence.lower())
+        if _is_hard_junk(sentence, words, set(tokens)):
+            previous = None
+            continue
+        continues = dangles(sentence)
+        leaning = not continues and leans_back(sentence)
+        after = None
+        if leaning and previous is not None and previous.words + words <= w.join_max:
+            # "… ten commanders were welcomed in Kim's office." + "The dictator called them
+            # heroes.": together they state a fact, and the second no longer hangs loose.
+            out.pop()
+            seen.discard(_normalise(previous.text))
+            sentence, words, leaning = f"{previous.text} {sentence}", previous.words + words, False
+            tokens = _WORD.findall(sentence.lower())
+        elif leaning and names_back(sentence):
+            after = previous
+        key = " ".join(tokens)
+        if key in seen or key == title_key:
+            previous = None
             continue
         seen.add(key)
         terms = _terms(tokens)
         numbers = Counter(t for t in tokens if t.isdigit() and len(t) < 3)
-        out.append(
-            _Candidate(
-                index=len(out),
-                text=sentence,
-                words=words,
-                terms=terms,
-                facts=terms + numbers,
-                soft_junk=_is_soft_junk(sentence) or _dangles(sentence),
-            )
+        cand = _Candidate(
+            index=len(out),
+            text=sentence,
+            words=words,
+            terms=terms,
+            facts=terms + numbers,
+            soft_junk=(
+                _is_soft_junk(sentence)
+                or continues
+                or (leaning and points_back(sentence))  # "This indicates …" alone
+                or (leaning and names_back(sentence) and after is None)  # "He …" first
+            ),
+            after=after,
         )
+        out.append(cand)
+        previous = None if continues or leaning else cand
     return out
 
 
@@ -264,29 +269,6 @@ def _is_hard_junk(sentence: str, words: int, tokens: set[str]) -> bool:
         return True
     suspect = bool(tokens & _TRIGGERS) or "@" in sentence
     return suspect and _BOILERPLATE.search(sentence) is not None
-
-
-# Openers that cannot start a point at all: they continue an enumeration or an aside of the
-# sentence before ("First of all, we are talking about…", "Among them were…"). Unlike the
-# connectives above (a "But…" or "This…" sentence often still states a fact; ruling those
-# out cost 0.5 ROUGE-2 on CNN/DailyMail), these never become a point while others are there.
-_DANGLING = re.compile(
-    r"""^(?:first\s+of\s+all | by\s+the\s+way | among\s+them | in\s+addition | secondly
-    | firstly | thirdly | до\s+речі | перш\s+за\s+все | насамперед | по-перше | по-друге
-    | серед\s+них | к\s+слову | прежде\s+всего | во-первых | во-вторых | среди\s+них
-    | zunächst | erstens | zweitens | unter\s+ihnen)\b""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def _dangles(sentence: str) -> bool:
-    """Continues the sentence before (an enumeration, an aside): useless as a bullet."""
-    return _DANGLING.match(sentence.lstrip("\"'“‘«([- ")) is not None
-
-
-def _leans(sentence: str) -> bool:
-    """Opens by pointing back at an earlier sentence: a point must stand on its own."""
-    return _LEANING.match(sentence.lstrip("\"'“‘«([- ")) is not None
 
 
 def _trim(sentence: str, above: int = _TRIM_ABOVE_WORDS) -> str:
@@ -338,10 +320,6 @@ def _relevance(cands: list[_Candidate], title: str, w: Weights) -> list[float]:
             score *= w.quote
         if _GLUED.search(cand.text):
             score *= w.glued
-        if _leans(cand.text):
-            score *= w.leaning
-        elif _PRONOUN.match(cand.text.lstrip("\"'“‘«([- ")):
-            score *= w.pronoun
         scores.append(score)
     return scores
 
@@ -361,28 +339,55 @@ def _pick(
     topics = [_Vector.of(c.terms) for c in cands]
     facts = [_Vector.of(c.facts) for c in cands]
     overlap = [0.0] * len(cands)  # greatest topic similarity to any chosen point
-    repeat = [False] * len(cands)
+    out = [False] * len(cands)  # chosen, a repeat of a chosen one, or too long to fit
     chosen: list[int] = []
     chosen_words = 0
     top = max(scores)
+    brief = len(cands) <= w.brief_sentences
+    floor = w.brief_floor if brief else w.extra_point_floor
+    if brief:
+        for i, cand in enumerate(cands):
+            out[i] = cand.words > w.brief_max_words and i > 0
     while len(chosen) < min(max_points, len(cands)):
         best, best_value = -1, -math.inf
         for i, score in enumerate(scores):
+            needs = cands[i].after
+            if out[i] or (needs is not None and not any(cands[j] is needs for j in chosen)):
+                continue  # "He said …" only once the sentence naming him is a point
             value = score - w.redundancy * overlap[i]
-            if value > best_value and not repeat[i]:
+            if value > best_value:
                 best, best_value = i, value
         if best < 0:
             break  # everything left repeats what was chosen
-        if len(chosen) >= min_points and (
-            best_value < w.extra_point_floor * top or chosen_words >= w.target_words
-        ):
-            break
+        if len(chosen) >= min_points:
+            if best_value < floor * top:
+                break
+            if not brief and chosen_words >= w.target_words:
+                break
+            if brief and chosen_words + cands[best].words > w.brief_words:
+                out[best] = True  # too long for what is left: a shorter one may fit
+                continue
         chosen.append(best)
         chosen_words += cands[best].words
         for i in range(len(cands)):
             overlap[i] = max(overlap[i], topics[i].cosine(topics[best]))
-            repeat[i] = repeat[i] or i == best or facts[i].cosine(facts[best]) >= w.duplicate
-    return [cands[i].text for i in chosen]
+            out[i] = out[i] or i == best or facts[i].cosine(facts[best]) >= w.duplicate
+    return [cands[i].text for i in _in_reading_order(cands, chosen)]
+
+
+def _in_reading_order(cands: list[_Candidate], chosen: list[int]) -> list[int]:
+    """`chosen` with each pronoun-led point moved right after the point it leans on."""
+    order: list[int] = []
+    for i in chosen:
+        needs = cands[i].after
+        if needs is None:
+            order.append(i)
+            continue
+        at = next(k for k, j in enumerate(order) if cands[j] is needs)
+        while at + 1 < len(order) and cands[order[at + 1]].after is needs:
+            at += 1
+        order.insert(at + 1, i)
+    return order
 
 
 def _length_factor(words: int, w: Weights) -> float:
