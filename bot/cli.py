@@ -466,7 +466,8 @@ def setting_problem(exc: ValidationError) -> str:
     where = ".".join(str(x) for x in first["loc"]).upper()
     message = str(first["msg"]).removeprefix("Value error, ")
     value = first.get("input")
-    secret = any(word in where for word in ("TOKEN", "KEY", "SECRET"))
+    # REDIS_URL may carry a password (redis://:pw@host).
+    secret = any(word in where for word in ("TOKEN", "KEY", "SECRET", "REDIS_URL"))
     if isinstance(value, str) and not secret and value not in message:
         message = f"{value!r}: {message}"
     return f"setting {where}: {message}"

@@ -99,11 +99,17 @@ class Settings(BaseSettings):
     max_links_per_message: int = Field(default=3, ge=1)
     link_job_timeout: float = Field(default=120.0, gt=0, description="seconds per link job")
     digest_on_demand_per_hour: int = Field(default=3, ge=1, description="/digest per chat")
+    # Telegram's limit for one bot (all chats, all replicas together); paid broadcasts allow
+    # more, and the setting that turns them on raises this.
+    telegram_messages_per_second: int = Field(default=30, ge=1)
 
     # --- store ------------------------------------------------------------------------
     newsbot_data_dir: Path = Path("./data")
     database_url: str | None = None
     cache_ttl_days: int = Field(default=7, ge=1, description="days a cached article is kept")
+    # Replicas share budgets, Telegram's send limits and in-flight links through Redis
+    # (`redis://host:6379/0`); unset, one process keeps them in memory.
+    redis_url: str | None = None
 
     # --- news and digests -------------------------------------------------------------
     news_search_feeds: CsvList = Field(
@@ -125,7 +131,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     _unset = field_validator(
-        "telegram_bot_token", "openai_api_key", "openai_base_url", "database_url",
+        "telegram_bot_token", "openai_api_key", "openai_base_url", "database_url", "redis_url",
         mode="before",
     )(_empty_is_unset)
 
@@ -148,6 +154,16 @@ class Settings(BaseSettings):
         for scheme in _POSTGRES_SCHEMES:
             if value.startswith(scheme):
                 return PSYCOPG_SCHEME + value[len(scheme):]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("expected redis://host:6379/0 (or rediss:// for TLS)")
         return value
 
     @field_validator("digest_default_time")

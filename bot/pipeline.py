@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from bot.article import Article, Page, Summary
 from bot.cache import MemoryCache, SummaryCache
 from bot.config import Settings
+from bot.coordination.flight import SingleFlight
 from bot.errors import ExtractionError, NewsbotError
 from bot.extract import extract_article
 from bot.extract.metadata import MAX_SITE, MAX_TITLE, clip_field, strip_surrogates
@@ -82,7 +82,7 @@ class Pipeline:
         self.summarizer = summarizer
         self.cache: SummaryCache = cache if cache is not None else MemoryCache()
         # Two users sending the same link at once share one fetch and one model call.
-        self._inflight: dict[tuple[str, str], asyncio.Future[LinkResult]] = {}
+        self._flights: SingleFlight[LinkResult] = SingleFlight()
 
     @classmethod
     def build(cls, settings: Settings, *, cache: SummaryCache | None = None) -> Pipeline:
@@ -101,22 +101,8 @@ class Pipeline:
         hit = await self.cache.get(key, cache_lang)
         if hit is not None:
             return LinkResult(hit[0], hit[1], key, cached=True)
-        inflight = self._inflight.get((key, cache_lang))
-        if inflight is not None:
-            return await asyncio.shield(inflight)
-        future: asyncio.Future[LinkResult] = asyncio.get_running_loop().create_future()
-        self._inflight[(key, cache_lang)] = future
-        try:
-            result = await self._summarize_fresh(url, key, lang)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
-            raise
-        else:
-            future.set_result(result)
-            return result
-        finally:
-            del self._inflight[(key, cache_lang)]
+        return await self._flights.run((key, cache_lang),
+                                       lambda: self._summarize_fresh(url, key, lang))
 
     async def _summarize_fresh(self, url: str, key: str, lang: str | None) -> LinkResult:
         article = await read_article(self.fetcher, url)

@@ -46,8 +46,32 @@ def pytest_runtest_makereport(
 
 _ENV_PREFIXES = (
     "OPENAI_", "TELEGRAM_", "FETCH_", "LLM_", "NEWS_", "DATABASE_", "NEWSBOT_", "DIGEST_",
-    "SUMMARIZER", "ALLOWED_USERS", "RATE_LIMIT", "GDELT", "MAX_", "GOOGLE_NEWS_",
+    "SUMMARIZER", "ALLOWED_USERS", "RATE_LIMIT", "GDELT", "MAX_", "GOOGLE_NEWS_", "REDIS_",
 )
+# Read at import time (clean_env strips REDIS_* from the environment of each test).
+REDIS_URL = os.environ.get("NEWSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (`.ci/run` starts it). Tests share it with whoever else runs
+    tests now, so each keeps to keys of its own (a namespace or bot id per test), never
+    flushes. Unreachable: skip locally, fail under CI."""
+    from urllib.parse import urlsplit
+
+    where = urlsplit(REDIS_URL)
+    try:  # a plain PING: fixtures may run inside the test's event loop
+        with socket.create_connection((where.hostname, where.port or 6379), timeout=5) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            answer = sock.recv(64)
+        if not answer.startswith(b"+PONG"):
+            raise ConnectionError(f"PING answered {answer!r}")
+    except Exception as exc:
+        message = f"Redis at {REDIS_URL} is unreachable: {exc!r}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL
 
 
 @pytest.fixture(autouse=True)

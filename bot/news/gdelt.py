@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from aiolimiter import AsyncLimiter
+
 from bot.errors import InvalidURL
 from bot.news.feed import canonical_key
 from bot.news.item import NewsItem, domain_of
-from bot.news.limiter import IntervalLimiter
 from bot.news.source import FEED_TYPES, FeedError, FeedFetcher
 from bot.news.text import squash, untokenise
 from bot.urls import parse_http_url
@@ -103,16 +104,16 @@ class GdeltSource:
         self,
         fetcher: FeedFetcher,
         *,
-        limiter: IntervalLimiter | None = None,
+        limiter: AsyncLimiter | None = None,
         endpoint: str = GDELT_DOC_API,
     ) -> None:
         self._fetcher = fetcher
-        self._limiter = limiter or IntervalLimiter(GDELT_INTERVAL)
+        self._limiter = limiter or AsyncLimiter(1, GDELT_INTERVAL)
         self.endpoint = endpoint
 
     async def items(self, topic: str, *, lang: str, since: datetime) -> list[NewsItem]:
         url = gdelt_url(topic, lang=lang, since=since, endpoint=self.endpoint)
-        await self._limiter.wait()
+        await self._limiter.acquire()  # one request per interval, callers in order
         page = await self._fetcher.fetch(url, accept=FEED_TYPES)
         try:
             items = parse_artlist(page.text)

@@ -17,7 +17,6 @@ remembered for `FAILURE_TTL` and answered with None: the caller falls back to th
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -28,11 +27,13 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from aiolimiter import AsyncLimiter
+
 from bot.article import Page
+from bot.coordination.flight import SingleFlight
 from bot.errors import InvalidURL, NewsbotError
 from bot.fetch import HTML_TYPES
 from bot.news.item import GOOGLE_TOKEN_HOSTS
-from bot.news.limiter import IntervalLimiter
 from bot.urls import parse_http_url
 
 log = logging.getLogger(__name__)
@@ -200,16 +201,16 @@ class GoogleNewsDecoder:
         fetcher: DecoderFetcher,
         *,
         base_url: str = GOOGLE_NEWS_URL,
-        limiter: IntervalLimiter | None = None,
+        limiter: AsyncLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetcher = fetcher
         self.base_url = base_url.rstrip("/")
-        self._limiter = limiter or IntervalLimiter(DECODE_INTERVAL)
+        self._limiter = limiter or AsyncLimiter(1, DECODE_INTERVAL)
         self._clock = clock
         self._found: OrderedDict[str, str] = OrderedDict()
         self._failed: dict[str, float] = {}
-        self._inflight: dict[str, asyncio.Task[str | None]] = {}
+        self._flights: SingleFlight[str | None] = SingleFlight()
         self.requests = 0  # decodes that went to Google (not cached, not offline)
 
     async def resolve(self, url: str) -> str | None:
@@ -226,15 +227,11 @@ class GoogleNewsDecoder:
         failed_at = self._failed.get(token)
         if failed_at is not None and self._clock() - failed_at < FAILURE_TTL:
             return None
-        task = self._inflight.get(token)
-        if task is None:  # two stories sharing one token ask Google once
-            task = asyncio.ensure_future(self._decode(token, url))
-            self._inflight[token] = task
-            task.add_done_callback(lambda _t: self._inflight.pop(token, None))
-        return await asyncio.shield(task)
+        # Two stories sharing one token ask Google once.
+        return await self._flights.run(token, lambda: self._decode(token, url))
 
     async def _decode(self, token: str, url: str) -> str | None:
-        await self._limiter.wait()
+        await self._limiter.acquire()  # one request per interval, callers in order
         self.requests += 1
         try:
             found = await self._ask_google(token, url)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,6 +33,7 @@ from telegram.request import HTTPXRequest
 
 from bot.cache import SummaryCache
 from bot.config import Settings
+from bot.coordination import Coordination
 from bot.health import Health, HealthServer
 from bot.preflight import ConfigError
 from bot.telegram import delivery, handlers, topics
@@ -42,7 +43,6 @@ from bot.telegram.delivery import TICK_SECONDS, DigestRounds, DigestSender
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.jobs import LinkJobs
 from bot.telegram.outgoing import MarkupBot
-from bot.telegram.ratelimit import SlidingWindow
 
 if TYPE_CHECKING:
     from bot.pipeline import Pipeline
@@ -65,6 +65,10 @@ COMMANDS = [
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 FIRST_ROUND_AFTER = 1.0  # seconds after start
 STOP_AFTER_START = 0.2  # seconds: a stop signal that came while starting is acted on then
+# A 409 this soon after start means this process is the second poller: the one already
+# running retries a second after we took its long poll, and takes it back from us.
+POLLING_CONFLICT_WINDOW = 30.0  # seconds
+POLLING_CONFLICT = "another instance is polling this bot; use webhook mode to run replicas"
 HOUSEKEEPING_FIRST = 600.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
 Clock = Callable[[], datetime]
@@ -110,6 +114,12 @@ def refusal(settings: Settings, status: int | None) -> TelegramRefused:
     return TelegramRefused(f"Telegram rejected TELEGRAM_BOT_TOKEN (HTTP {status or 401})")
 
 
+class PollingConflict(ConfigError):
+    """A second process is polling the same bot (Telegram answers 409 Conflict)."""
+
+    bare_message = True
+
+
 class NewsbotApplication(BotApp):
     """PTB's Application, stopped once by the first SIGTERM/SIGINT.
 
@@ -121,6 +131,8 @@ class NewsbotApplication(BotApp):
 
     _stopping = False
     _stop_when_started = False
+    _started_at: float | None = None
+    polling_conflict = False  # stopped because another process polls this bot
 
     def _raise_system_exit(self) -> None:  # type: ignore[override]
         if self._stopping:
@@ -135,8 +147,27 @@ class NewsbotApplication(BotApp):
             return
         raise SystemExit
 
+    async def process_error(self, update: object | None, error: Exception,
+                            *args: Any, **kwargs: Any) -> bool:
+        if update is None and isinstance(error, Conflict):
+            # Only getUpdates answers 409: Telegram serves one poller per bot, and the
+            # two would take the long poll from each other forever.
+            loop = asyncio.get_running_loop()
+            if self._started_at is not None and (
+                loop.time() - self._started_at < POLLING_CONFLICT_WINDOW
+            ):
+                if not self.polling_conflict:
+                    self.polling_conflict = True
+                    log.error("%s", POLLING_CONFLICT)
+                    self.stop_running()
+            else:  # we were first: the newcomer stops, we go on
+                log.warning("%s (it should stop by itself)", POLLING_CONFLICT)
+            return False
+        return await super().process_error(update, error, *args, **kwargs)
+
     async def start(self) -> None:
         await super().start()
+        self._started_at = asyncio.get_running_loop().time()
         if self._stop_when_started:
             # Later, not now: the loop must first finish this run_until_complete (its own
             # stop callback is queued) and enter run_forever, where PTB expects SystemExit.
@@ -164,6 +195,7 @@ def build_application(
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
     api = settings.telegram_api_url.rstrip("/")
     factory = pipeline_factory or _default_pipeline
+    shared = coordination(settings)
     health_servers: list[HealthServer] = []  # the METRICS_PORT server, once started
     background: set[asyncio.Task[None]] = set()  # start-up checks still running
 
@@ -172,6 +204,7 @@ def build_application(
         from bot.store import Store, StoreSummaryCache
         from bot.store.types import utcnow
 
+        await check_redis(settings, shared)
         # Migrations run here, before any update is handled; a broken database stops the start.
         store = await asyncio.to_thread(Store.from_settings, settings)
         try:
@@ -184,8 +217,10 @@ def build_application(
         app.bot_data.services = Services(
             settings=settings,
             jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs,
-                          deadline=settings.link_job_timeout),
-            user_limit=SlidingWindow(settings.rate_limit_links, settings.rate_limit_window),
+                          deadline=settings.link_job_timeout, flights=shared.flights()),
+            user_limit=shared.window("links", settings.rate_limit_links,
+                                     settings.rate_limit_window),
+            digest_limit=shared.window("digest", settings.digest_on_demand_per_hour, 3600),
             chats=StoreChatPrefs(store),
             store=store,
             digests=digests,
@@ -248,6 +283,7 @@ def build_application(
             finally:
                 await asyncio.to_thread(services.store.close)
             log.info("newsbot stopped")
+        await shared.aclose()
 
     # MarkupBot refuses a plain str as HTML (see bot/telegram/outgoing.py); PTB builds only
     # its own ExtBot, so the bot is made here with what the builder would have given it.
@@ -267,7 +303,8 @@ def build_application(
         # gave 488 msg/s at 1.8 ms CPU each; 16 and 16 gave 350 msg/s at 2.8 ms.
         request=StatusRequest(connection_pool_size=8),
         get_updates_request=HTTPXRequest(connection_pool_size=1),  # the builder's default
-        rate_limiter=rate_limiter or FloodLimiter(),
+        rate_limiter=rate_limiter or FloodLimiter(
+            coordination=shared, overall_rate=settings.telegram_messages_per_second),
     )
     app: BotApp = (
         ApplicationBuilder()
@@ -323,6 +360,8 @@ def run_bot(
             # before the CLI ignores late signals, and one landing then would kill a
             # process that had already stopped cleanly (exit -15 instead of 0).
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            if isinstance(app, NewsbotApplication) and app.polling_conflict:
+                raise PollingConflict(POLLING_CONFLICT)
             return
         from bot.telegram import webhook
 
@@ -343,15 +382,43 @@ def run_bot(
         ) from None
 
 
+def coordination(settings: Settings) -> Coordination:
+    """Memory, or Redis under a prefix per bot: two bots may share one Redis."""
+    token = settings.telegram_bot_token
+    bot_id = token.get_secret_value().partition(":")[0] if token is not None else ""
+    # The id before the colon is public (it is the bot's user id); the rest is the secret.
+    return Coordination(settings.redis_url,
+                        namespace=f"newsbot:{bot_id if bot_id.isdigit() else 'bot'}")
+
+
+async def check_redis(settings: Settings, shared: Coordination) -> None:
+    """A REDIS_URL that does not answer stops the start (exit 2), named without its password."""
+    try:
+        await shared.check()
+    except Exception as exc:
+        where = urlsplit(settings.redis_url or "")
+        raise ConfigError(
+            f"cannot reach Redis at REDIS_URL ({where.hostname}:{where.port or 6379}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
 def webhook_secret(settings: Settings) -> str:
     """TELEGRAM_WEBHOOK_SECRET, or a random one when it is unset or empty.
 
     An empty value (`TELEGRAM_WEBHOOK_SECRET=` as copied from .env.example) must not mean
     "no secret": anyone could post updates. setWebhook registers the secret on every start,
-    so a fresh one per process works.
+    so a fresh one per process works — for one process: replicas must share one.
     """
     secret = settings.telegram_webhook_secret
     value = secret.get_secret_value().strip() if secret is not None else ""
+    if not value and settings.redis_url:
+        # Replicas: each registers the webhook at start, and the last one's random secret
+        # would make every other replica refuse Telegram's updates.
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is not set: replicas (REDIS_URL is set) must share one "
+            "webhook secret"
+        )
     if not value:
         log.warning("TELEGRAM_WEBHOOK_SECRET is not set; using a random one for this process")
         return secrets.token_urlsafe(32)

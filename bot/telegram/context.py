@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.coordination import Window
 from bot.telegram.admins import ChatAdmins
 from bot.telegram.chats import ChatPrefs
 from bot.telegram.jobs import LinkJobs
-from bot.telegram.ratelimit import SlidingWindow
 
 if TYPE_CHECKING:
     from bot.rounds import Digests
@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     jobs: LinkJobs
-    user_limit: SlidingWindow
+    # Links, feed checks and /digest per user (RATE_LIMIT_LINKS per RATE_LIMIT_WINDOW),
+    # shared by every replica when REDIS_URL is set.
+    user_limit: Window
+    # /digest on demand per chat and hour (DIGEST_ON_DEMAND_PER_HOUR).
+    digest_limit: Window
     chats: ChatPrefs
     store: Store
     digests: Digests
@@ -38,12 +42,7 @@ class Services:
     refused: dict[tuple[int, int], date] = field(default_factory=dict)
     # Chats whose /digest is being built and sent, so a second one waits its turn.
     digest_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
-    # /digest on demand per chat and hour (DIGEST_ON_DEMAND_PER_HOUR); made from settings.
-    digest_limit: SlidingWindow = field(init=False)
     admins: ChatAdmins = field(default_factory=ChatAdmins)
-
-    def __post_init__(self) -> None:
-        self.digest_limit = SlidingWindow(self.settings.digest_on_demand_per_hour, 3600)
 
 
 class BotData:

@@ -178,7 +178,7 @@ async def links(update: Update, context: BotContext) -> None:
     admitted: list[str] = []
     wait = 0.0
     for url in found.urls:
-        wait = services.user_limit.acquire(who)
+        wait = await services.user_limit.acquire(str(who))
         if wait:
             break
         admitted.append(url)
@@ -227,17 +227,17 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     try:
         result = await services.jobs.summarize(url, lang=lang, user=who)
     except NewsbotError as exc:
-        services.user_limit.release(who)
+        await services.user_limit.release(str(who))
         log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
         await _put(message, status, [messages.failure(exc, host)])
         return
     except Exception:
-        services.user_limit.release(who)
+        await services.user_limit.release(str(who))
         with contextlib.suppress(TelegramError):
             await _put(message, status, [messages.GENERIC_FAILURE.format(host=host)])
         raise
     if result.cached:
-        services.user_limit.release(who)
+        await services.user_limit.release(str(who))
     summary = result.summary
     log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
              summary.summarizer, " (cached)" if result.cached else "",

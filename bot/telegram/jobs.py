@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Hashable
 from typing import TYPE_CHECKING, Protocol
 
 from bot import metrics
+from bot.coordination import SingleFlight
 from bot.errors import InvalidURL, NewsbotError
 from bot.urls import canonical_url
 
@@ -37,7 +38,9 @@ class LinkJobs:
 
     Requests for a canonical URL that is already being worked on wait for that job instead of
     taking a slot of their own, so ten users pasting the same breaking-news link cost one
-    fetch and one model call (the pipeline's cache answers the ones that come later).
+    fetch and one model call (the pipeline's cache answers the ones that come later). With
+    flights shared through Redis this holds across replicas: the job waits for the other
+    replica's to end, then finds its summary in the shared cache.
 
     Each user has at most one job running; their other links queue behind it (in order),
     so one user pasting huge articles holds one slot, never all of them, and everyone
@@ -45,44 +48,36 @@ class LinkJobs:
     """
 
     def __init__(self, pipeline: LinkSummarizer, *, max_concurrent: int,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None,
+                 flights: SingleFlight[LinkResult] | None = None) -> None:
         self.pipeline = pipeline
         self.deadline = deadline
         self._slots = asyncio.Semaphore(max_concurrent)
-        self._inflight: dict[tuple[str, str], asyncio.Future[LinkResult]] = {}
+        self._flights: SingleFlight[LinkResult] = flights or SingleFlight()
         # Per-user turns, with how many jobs hold or wait for each (to drop idle ones).
         self._turns: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     async def summarize(self, url: str, *, lang: str | None = None,
                         user: Hashable | None = None) -> LinkResult:
-        key = (_key(url), lang or "")
-        running = self._inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
+        key = f"link:{lang or ''}:{_key(url)}"
+        if self._flights.running(key):
+            return await self._flights.run(key, lambda: self._job(url, lang))
         async with self._user_turn(user):
-            # While this user's earlier links ran, someone may have started this one.
-            running = self._inflight.get(key)
-            if running is not None:
-                return await asyncio.shield(running)
-            future: asyncio.Future[LinkResult] = asyncio.get_running_loop().create_future()
-            self._inflight[key] = future
-            try:
-                async with self._slots, self._deadline():
-                    result = await self.pipeline.summarize_url(url, lang=lang)
-            except asyncio.CancelledError:
-                future.cancel()
-                raise
-            except BaseException as exc:
-                metrics.link_failed(exc)
-                future.set_exception(exc)
-                future.exception()  # retrieved here: only the waiters re-raise it
-                raise
-            else:
-                metrics.link_summarized()
-                future.set_result(result)
-                return result
-            finally:
-                del self._inflight[key]
+            # While this user's earlier links ran, someone may have started this one: then
+            # this joins it.
+            return await self._flights.run(key, lambda: self._job(url, lang))
+
+    async def _job(self, url: str, lang: str | None) -> LinkResult:
+        try:
+            async with self._slots, self._deadline():
+                result = await self.pipeline.summarize_url(url, lang=lang)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            metrics.link_failed(exc)
+            raise
+        metrics.link_summarized()
+        return result
 
     @contextlib.asynccontextmanager
     async def turn(self, user: Hashable | None) -> AsyncIterator[None]:

@@ -126,7 +126,7 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
     if len(subs) >= limit:
         await reply(message, messages.TOO_MANY_TOPICS.format(limit=limit))
         return None
-    wait = services.user_limit.acquire(who)
+    wait = await services.user_limit.acquire(str(who))
     if wait:
         await reply(message, messages.rate_limited(wait))
         return None
@@ -140,11 +140,11 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
                 accept=FEED_TYPES,
             )
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
-        services.user_limit.release(who)
+        await services.user_limit.release(str(who))
         await reply(message, messages.NOT_A_FEED.format(host=host))
         return None
     except NewsbotError as exc:
-        services.user_limit.release(who)
+        await services.user_limit.release(str(who))
         await reply(message, messages.failure(exc, host))
         return None
     return url
@@ -288,14 +288,14 @@ async def digest_now(update: Update, context: BotContext) -> None:
     # every topic and calls the model for each story), and one share of the budget of who
     # asked. Scheduled digests are neither. A digest that fails gives both back.
     who = requester(update)
-    wait = services.digest_limit.acquire(chat.id)
+    wait = await services.digest_limit.acquire(str(chat.id))
     if wait:
         await reply(message, messages.digest_too_often(
             services.settings.digest_on_demand_per_hour, wait))
         return
-    wait = services.user_limit.acquire(who)
+    wait = await services.user_limit.acquire(str(who))
     if wait:
-        services.digest_limit.release(chat.id)
+        await services.digest_limit.release(str(chat.id))
         await reply(message, messages.rate_limited(wait))
         return
     # One /digest at a time per chat: a second one waits for the first to be sent *and*
@@ -312,8 +312,8 @@ async def digest_now(update: Update, context: BotContext) -> None:
             await services.chats.set_active(chat.id, False)
             return
         except NewsbotError as exc:
-            services.digest_limit.release(chat.id)
-            services.user_limit.release(who)
+            await services.digest_limit.release(str(chat.id))
+            await services.user_limit.release(str(who))
             log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
             await reply(message, messages.DIGEST_FAILED)
             return

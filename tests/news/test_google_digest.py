@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from aiolimiter import AsyncLimiter
 
 from bot.config import Settings
 from bot.news.cluster import cluster
 from bot.news.dedupe import dedupe
 from bot.news.feed import parse_feed
 from bot.news.google import GoogleNewsDecoder, article_id
-from bot.news.limiter import IntervalLimiter
 from bot.news.story import make_story, merge_related
 from bot.pipeline import Pipeline
 from bot.rounds import ChatDigest, Digests
@@ -120,7 +120,7 @@ async def test_share_of_stories_with_points_on_the_real_google_capture(
         pipeline = Pipeline.build(settings)
         # Pacing has its own test; here every story is decoded without waiting.
         decoder = GoogleNewsDecoder(pipeline.fetcher, base_url=fake.url,
-                                    limiter=IntervalLimiter(0.0))
+                                    limiter=AsyncLimiter(1000, 1))
         digests = Digests(settings, pipeline=pipeline, google=decoder if decode else None)
         try:
             with_points = [bool(await digests.summarize_story(s, "en")) for s in stories]
