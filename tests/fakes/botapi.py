@@ -142,6 +142,7 @@ class Call:
     params: dict[str, Any]
     status: int
     token: str
+    at: float = 0.0  # time.monotonic() when the request arrived (rates are measured here)
 
 
 @dataclass
@@ -193,6 +194,9 @@ class _State:
     delays: dict[str, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
+    # The long poll being served: a newer getUpdates ends it with 409, as Telegram does.
+    poller: object | None = None
+    held: set[str] = field(default_factory=set)  # methods whose calls wait for `let_through`
     commands: list[dict[str, Any]] = field(default_factory=list)
     callback_ids: int = 0
     # Group membership for getChatMember: chat id -> user id -> "creator"/"administrator".
@@ -339,6 +343,16 @@ class FakeBotAPI:
         with self._cond:
             self._state.faults.setdefault(method, []).extend([fault] * times)
 
+    def hold(self, method: str) -> None:
+        """Keep every call of `method` waiting (Telegram slow to answer) until `let_through`."""
+        with self._cond:
+            self._state.held.add(method)
+
+    def let_through(self, method: str) -> None:
+        with self._cond:
+            self._state.held.discard(method)
+            self._cond.notify_all()
+
     def stall_next(self, method: str, seconds: float, *, times: int = 1,
                    deliver: bool = True, after: int = 0, chat_id: int | None = None) -> None:
         """Hold the next `times` calls of `method` for `seconds` (a client timeout's cause).
@@ -416,13 +430,17 @@ class FakeBotAPI:
         """`wait_for_sync` without blocking the event loop the bot may be running on."""
         return await asyncio.to_thread(self.wait_for_sync, predicate, timeout)
 
-    def deliver_webhook(self, update: dict[str, Any], *, secret: str | None = None) -> int:
-        """POST `update` to the registered webhook like Telegram; return the HTTP status."""
+    def deliver_webhook(self, update: dict[str, Any], *, secret: str | None = None,
+                        to: str | None = None) -> int:
+        """POST `update` to the registered webhook like Telegram; return the HTTP status.
+
+        `to`: another URL for it (a replica behind the load balancer the webhook names).
+        """
         hook = self.webhook
         assert hook is not None, "no webhook is set"
         with self._cond:
             update = self._numbered(update)
-        parts = urlsplit(hook["url"])
+        parts = urlsplit(to or hook["url"])
         headers = {"Content-Type": "application/json"}
         token = hook.get("secret_token") if secret is None else secret
         if token:
@@ -472,6 +490,8 @@ class FakeBotAPI:
         if token != self.token:
             return 401, "Unauthorized"
         with self._cond:
+            while method in self._state.held and not self._stopping:
+                self._cond.wait()
             delay = self._state.delays.get(method, 0.0)
         if delay:
             time.sleep(delay)
@@ -511,16 +531,28 @@ class FakeBotAPI:
             if self._state.webhook is not None:
                 return 409, ("Conflict: can't use getUpdates method while webhook is active; "
                              "use deleteWebhook to delete the webhook first")
+            # Telegram serves one poller per bot: a new getUpdates ends the one in progress
+            # ("terminated by other getUpdates request"), so two polling processes keep
+            # taking the long poll from each other.
+            me = object()
+            if self._state.poller is not None:
+                self._cond.notify_all()
+            self._state.poller = me
             offset = int(params.get("offset") or 0)
             if offset:
                 # Asking from `offset` confirms every update before it: Telegram forgets them.
                 self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
             deadline = time.monotonic() + float(params.get("timeout") or 0)
             while not self._state.updates and not self._stopping:
+                if self._state.poller is not me:
+                    return 409, ("Conflict: terminated by other getUpdates request; make sure "
+                                 "that only one bot instance is running")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(left)
+            if self._state.poller is me:
+                self._state.poller = None
             limit = int(params.get("limit") or 100)
             return 200, list(self._state.updates[:limit])
 
@@ -714,6 +746,7 @@ class FakeBotAPI:
                 pass
 
             def _serve(self) -> None:
+                arrived = time.monotonic()
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -730,7 +763,7 @@ class FakeBotAPI:
                     self._answer(400, "Bad Request: can't parse JSON", None)
                     return
                 status, result = api._dispatch(token, method, params)
-                api._record(Call(method, params, status, token))
+                api._record(Call(method, params, status, token, arrived))
                 if status == 200:
                     payload: dict[str, Any] = {"ok": True, "result": result}
                     self._send_json(200, payload)
