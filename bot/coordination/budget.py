@@ -49,6 +49,10 @@ class Window:
             raise ValueError("limit must be >= 1 and seconds >= 1")
         self.limit, self.seconds = limit, seconds
         self._storage = storage
+        # limits stamps an entry with this process's clock before the call goes to Redis;
+        # many calls queued on the connection would be stamped early and leave the window
+        # early (two replicas let 48 through a window of 27). One at a time per process.
+        self._turn = asyncio.Lock()
         self._item: RateLimitItem = RateLimitItemPerSecond(limit, seconds, namespace=name)
 
     async def acquire(self, key: str) -> float:
@@ -57,9 +61,10 @@ class Window:
         A refused attempt is not recorded: hammering the bot does not push the wait further.
         """
         limiter, _ = self._storage()
-        if await limiter.hit(self._item, key):
-            return 0.0
-        stats = await limiter.get_window_stats(self._item, key)
+        async with self._turn:
+            if await limiter.hit(self._item, key):
+                return 0.0
+            stats = await limiter.get_window_stats(self._item, key)
         # A moment, not 0: the caller tells the user "try again in …" and a waiter naps.
         return max(stats.reset_time - time.time(), 0.01)
 
