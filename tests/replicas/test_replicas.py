@@ -8,6 +8,7 @@ killed mid-round losing nothing.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -47,9 +48,7 @@ def test_one_users_budget_is_shared_by_both_replicas(
         for n, url in enumerate(urls[:10]):
             (one, two)[n % 2].send(message(url, user=user))
             # Answered (the status message edited into the summary) before the next link.
-            botapi.wait_for_sync(
-                lambda n=n: len(botapi.sent_to(user)) == n + 1
-                and botapi.sent_to(user)[n].edits >= 1, timeout=60)
+            botapi.wait_for_sync(functools.partial(_answered, botapi, user, n + 1), timeout=60)
         summaries = botapi.sent_to(user)
         assert all("Бюджет Києва" in m.text for m in summaries), [m.text for m in summaries]
 
@@ -57,8 +56,14 @@ def test_one_users_budget_is_shared_by_both_replicas(
         refusal = botapi.wait_for_sync(
             lambda: next((m for m in botapi.sent_to(user) if LIMIT_SAID in m.text), None),
             timeout=60)
-    assert "Please try again in" in refusal.text
+    assert refusal is not None and "Please try again in" in refusal.text
     assert len(botapi.sent_to(user)) == 11  # ten summaries and the refusal, nothing more
+
+
+def _answered(api: FakeBotAPI, user: int, links: int) -> bool:
+    """`links` messages in the chat, the last one edited from its status into the answer."""
+    sent = api.sent_to(user)
+    return len(sent) == links and sent[-1].edits >= 1
 
 
 def _due_chats(database_url: str, chats: range, now: datetime) -> None:
@@ -67,8 +72,8 @@ def _due_chats(database_url: str, chats: range, now: datetime) -> None:
     try:
         due = (now - timedelta(minutes=2)).time().replace(second=0, microsecond=0)
         for chat in chats:
-            store.set_schedule(chat, due, "UTC")
-            store.add_subscription(chat, "Federal Reserve", "search")
+            store.chats.set_schedule(chat, due, "UTC")
+            store.subscriptions.add(chat, "Federal Reserve", "search")
         with store.engine.begin() as conn:
             conn.execute(text("UPDATE subscriptions SET created_at = :t"),
                          {"t": now - timedelta(days=1)})

@@ -21,7 +21,7 @@ def test_a_second_polling_process_says_use_webhooks_and_exits_2(
         first.wait_for("ready")
         botapi.wait_for_sync(lambda: botapi.calls("getUpdates"), timeout=60)
 
-        second = newsbot("run", cwd=tmp_path, timeout=180, **settings)
+        second = newsbot("run", cwd=tmp_path, timeout=180, settings=settings)
 
         assert second.returncode == 2, second.stderr
         assert f"newsbot: {SAID}" in second.stderr
