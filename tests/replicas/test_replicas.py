@@ -154,10 +154,10 @@ def test_a_replica_killed_mid_round_loses_no_digest(
     tmp_path: Path, token: str, site: FakeSite, database_url: str, redis_url: str,
     db: Engine,
 ) -> None:
-    """Replica one is cut off from Telegram after five digests and killed with its claims
-    held; replica two, running beside it, frees the dead replica's claims on its next tick
-    and sends the rest. Each replica talks to Telegram through a network of its own here
-    (two fakes of one bot), so only one's sends can hang."""
+    """Replica one is cut off from Telegram after five digests and killed mid-round with
+    its claims held; replica two frees the dead replica's claims and sends the rest. Each
+    replica talks to Telegram through a network of its own here (two fakes of one bot), so
+    that only one's sends hang."""
     now = datetime.now(UTC)
     world = _world(site, now)
     chats = range(1, 41)
@@ -171,9 +171,11 @@ def test_a_replica_killed_mid_round_loses_no_digest(
             first_api.wait_for_sync(
                 lambda: sum(1 for _, status, _ in deliveries(db) if status == "sent")
                 >= delivered_first, timeout=180)
-            with Replica(second_api, free_port(), tmp_path, "two", **settings) as two:
-                two.process.wait_for("ready")
-                one.kill()  # mid-round: its other claims are held, their sends hanging
+            time.sleep(0.5)  # more sends are now hanging, their digests claimed
+            # Killed before its hanging sends time out (and are marked failed, for a retry
+            # minutes later): its claims are held by a process that is gone.
+            one.kill()
+            with Replica(second_api, free_port(), tmp_path, "two", **settings):
                 second_api.wait_for_sync(
                     lambda: all(_digests([first_api, second_api], c) >= 1 for c in chats),
                     timeout=180)
