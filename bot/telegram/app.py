@@ -66,8 +66,9 @@ BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], Bo
 FIRST_ROUND_AFTER = 1.0  # seconds after start
 STOP_AFTER_START = 0.2  # seconds: a stop signal that came while starting is acted on then
 # A 409 this soon after start means this process is the second poller: the one already
-# running retries a second after we took its long poll, and takes it back from us.
-POLLING_CONFLICT_WINDOW = 30.0  # seconds
+# running retries a second after we took its long poll, and takes it back from us. Short,
+# so that the one already running (older than this) does not stop too.
+POLLING_CONFLICT_WINDOW = 15.0  # seconds
 POLLING_CONFLICT = "another instance is polling this bot; use webhook mode to run replicas"
 HOUSEKEEPING_FIRST = 600.0  # seconds after start
 PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]

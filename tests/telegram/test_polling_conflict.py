@@ -4,8 +4,10 @@ each other). A second polling process says so and exits 2; the first goes on."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from bot.telegram.app import POLLING_CONFLICT_WINDOW
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.process import BotProcess, newsbot
 
@@ -20,6 +22,9 @@ def test_a_second_polling_process_says_use_webhooks_and_exits_2(
     with BotProcess(cwd=tmp_path, **settings) as first:
         first.wait_for("ready")
         botapi.wait_for_sync(lambda: botapi.calls("getUpdates"), timeout=60)
+        # The first one has been polling for a while (two started together could both be
+        # "the second" and both stop): a 409 this late is the newcomer's business.
+        time.sleep(POLLING_CONFLICT_WINDOW)
 
         second = newsbot("run", cwd=tmp_path, timeout=180, settings=settings)
 
