@@ -21,10 +21,11 @@ processes sharing a database never send one digest twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -33,11 +34,20 @@ from bot.config import Settings
 from bot.errors import RecipientGone
 from bot.news import Source, TopicDigest
 from bot.news.google import GoogleNewsDecoder
-from bot.news.selection import MAX_LOOKBACK, SentStory
+from bot.news.selection import (
+    MAX_LOOKBACK,
+    CitedPoint,
+    Selection,
+    SentStory,
+    choose_for_chat,
+    summarized,
+)
+from bot.news.story import Story
 from bot.pipeline import Pipeline
 from bot.schedule import zone
 from bot.store import ChatInputs, Store
 from bot.store.types import utcnow
+from bot.terminal import since_words
 from bot.topic_digests import DEFAULT_LANG, TopicDigests
 
 log = logging.getLogger(__name__)
@@ -177,6 +187,7 @@ class RoundReport:
     failed: int = 0
     gone: int = 0
     skipped: int = 0  # another process had the claim
+    built: int = 0  # distinct digests built: the rest were reused (see `_Chosen.key`)
     errors: list[str] = field(default_factory=list)
 
 
@@ -231,21 +242,39 @@ class Digests(TopicDigests):
     async def _build(
         self, inputs: ChatInputs, *, local_date: date | None, now: datetime
     ) -> ChatDigest:
+        chosen = await self._choose(inputs, local_date=local_date, now=now)
+        return chosen.digest(await self._summarize(chosen))
+
+    async def _choose(
+        self, inputs: ChatInputs, *, local_date: date | None, now: datetime
+    ) -> _Chosen:
+        """What this chat gets from each of its topics, before anything is summarized."""
         chat = inputs.chat
         lang = chat.language or DEFAULT_LANG
         today, previous = _local_dates(chat.timezone, now, chat.last_digest_at, local_date)
         since = max(chat.last_digest_at or now - MAX_LOOKBACK, now - MAX_LOOKBACK)
-        already = inputs.sent
-        topics = await asyncio.gather(
+        collected = await asyncio.gather(
             *(
-                self.topic_digest(
-                    sub.topic, kind=sub.kind, lang=lang, since=since, already_sent=already,
-                    now=now,
-                )
+                self.topic_stories(sub.topic, kind=sub.kind, lang=lang, now=now)
                 for sub in inputs.subscriptions
             )
         )
-        return ChatDigest(chat.chat_id, local_date, lang, tuple(topics), today, previous)
+        selections = tuple(
+            choose_for_chat(c, since=since, max_stories=self.settings.digest_max_stories,
+                            already_sent=inputs.sent)
+            for c in collected
+        )
+        return _Chosen(chat.chat_id, local_date, lang, today, previous, selections)
+
+    async def _summarize(self, chosen: _Chosen) -> tuple[TopicDigest, ...]:
+        lang = chosen.language
+
+        async def summarize(story: Story) -> list[CitedPoint]:
+            return await self.summarize_story(story, lang)
+
+        return tuple(await asyncio.gather(
+            *(summarized(s, summarize_story=summarize) for s in chosen.selections)
+        ))
 
     async def remember_sent(self, digest: ChatDigest, *, now: datetime | None = None) -> None:
         """Record what the chat has now seen, so tomorrow repeats none of it."""
@@ -262,6 +291,7 @@ class Digests(TopicDigests):
     async def _deliver(
         self, claim: tuple[int, date], inputs: ChatInputs | None, plan: dict[str, Any] | None,
         send: Send | PartSender, report: RoundReport, now: datetime, recorder: _Recorder,
+        builds: _Builds,
     ) -> None:
         """Build, send and record one claimed digest; a failure is retried by a later tick."""
         store = self._require_store()
@@ -269,7 +299,7 @@ class Digests(TopicDigests):
         try:
             if inputs is None:  # forgotten (/forget) between the claim and now
                 raise LookupError("the chat is gone from the store")
-            stories = await self._send_claimed(claim, inputs, plan, send, now)
+            stories = await self._send_claimed(claim, inputs, plan, send, now, builds)
         except RecipientGone as exc:
             report.gone += 1
             log.info("chat %s is gone (%s): marked inactive", chat_id, exc)
@@ -294,9 +324,13 @@ class Digests(TopicDigests):
 
     async def _send_claimed(
         self, claim: tuple[int, date], inputs: ChatInputs, saved: dict[str, Any] | None,
-        send: Send | PartSender, now: datetime,
+        send: Send | PartSender, now: datetime, builds: _Builds,
     ) -> list[SentStory]:
-        """Send a claimed digest, or what is left of it; return the stories it showed."""
+        """Send a claimed digest, or what is left of it; return the stories it showed.
+
+        A digest is built (summarized, rendered, turned into records) once per distinct
+        key in a round (`_Chosen.key`) and reused for every chat that shares the key.
+        """
         store = self._require_store()
         chat_id, local_date = claim
 
@@ -314,13 +348,21 @@ class Digests(TopicDigests):
                      chat_id, plan.sent + 1, len(plan.parts))
             await self._send_plan(chat_id, plan, send, save)
             return plan.stories
-        digest = await self._build(inputs, local_date=local_date, now=now)
+        chosen = await self._choose(inputs, local_date=local_date, now=now)
+        built = await builds.get(chosen.key, lambda: self._built(chosen, send))
         if not isinstance(send, PartSender):
-            await send(digest)
-            return _sent(digest)
-        plan = Plan(send.render(digest), _sent(digest), created_at=now)
+            await send(chosen.digest(built.topics))
+            return built.stories
+        plan = Plan(built.parts, built.stories, created_at=now)
         await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
         return plan.stories
+
+    async def _built(self, chosen: _Chosen, send: Send | PartSender) -> _Built:
+        """The digest of `chosen`, summarized, rendered and ready to record, for every chat
+        with the same key."""
+        digest = chosen.digest(await self._summarize(chosen))
+        parts = send.render(digest) if isinstance(send, PartSender) else []
+        return _Built(digest.topics, parts, _sent(digest))
 
     async def _send_plan(
         self, chat_id: int, plan: Plan, send: PartSender,
@@ -423,10 +465,12 @@ class Digests(TopicDigests):
                     await queue.put(None)
 
         recorder = _Recorder(store, worker=self.worker, now=now, leftovers=self.unrecorded)
+        builds = _Builds()
 
         async def worker() -> None:
             while (item := await queue.get()) is not None:
-                await self._deliver(item[0], item[1], item[2], send, report, now, recorder)
+                await self._deliver(item[0], item[1], item[2], send, report, now, recorder,
+                                    builds)
 
         async def workers() -> None:
             try:
@@ -435,10 +479,12 @@ class Digests(TopicDigests):
                 recorder.close()
 
         await asyncio.gather(claimer(), workers(), recorder.run())
+        report.built = builds.count
         self._forget_old_round()
         log.info(
-            "digest round: %d due, %d sent, %d failed, %d gone, %d claimed elsewhere",
-            report.due, report.sent, report.failed, report.gone, report.skipped,
+            "digest round: %d due, %d sent (%d distinct), %d failed, %d gone, "
+            "%d claimed elsewhere",
+            report.due, report.sent, report.built, report.failed, report.gone, report.skipped,
         )
         return report
 
@@ -490,6 +536,69 @@ class Digests(TopicDigests):
             self.unrecorded.pop((chat, day), None)
         log.info("recorded %d digest(s) sent in an earlier round", len(batch))
 
+
+
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """One chat's digest before summarizing: its topics' selections and how it is dated."""
+
+    chat_id: int
+    local_date: date | None
+    language: str
+    today: date
+    previous: date | None
+    selections: tuple[Selection, ...]
+
+    @property
+    def key(self) -> Hashable:
+        """Equal for two chats exactly when their digests read the same.
+
+        The language and local date (the title), how the chat's window is worded (quiet
+        topics and update lines say "since yesterday" or "in the last 24 hours"), and per
+        topic, in the chat's order, what its history left of it (`Selection.key`).
+        """
+        return (
+            self.language,
+            self.local_date,
+            since_words(self.previous, self.today),
+            tuple(s.key for s in self.selections),
+        )
+
+    def digest(self, topics: Sequence[TopicDigest]) -> ChatDigest:
+        # A shared topic section carries this chat's window, as its own build would.
+        own = tuple(
+            t if t.since == s.since else dataclasses.replace(t, since=s.since)
+            for t, s in zip(topics, self.selections, strict=True)
+        )
+        return ChatDigest(self.chat_id, self.local_date, self.language, own, self.today,
+                          self.previous)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    topics: tuple[TopicDigest, ...]
+    parts: list[dict[str, Any]]  # as the round's PartSender renders them (else empty)
+    stories: list[SentStory]  # what recording the digest as sent remembers
+
+
+class _Builds:
+    """A round's digests by key, each built once (single flight) for every chat sharing it.
+
+    Kept for one round only: the next round has new stories, and a chat's history changes
+    with every digest it is sent. A build that failed is started again by the next chat.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: dict[Hashable, asyncio.Task[_Built]] = {}
+        self.count = 0
+
+    async def get(self, key: Hashable, build: Callable[[], Awaitable[_Built]]) -> _Built:
+        task = self._tasks.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = asyncio.ensure_future(build())
+            self._tasks[key] = task
+            self.count += 1
+        return await asyncio.shield(task)
 
 
 Finished = tuple[int, date, list[SentStory]]

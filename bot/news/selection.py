@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.news.cluster import cluster
@@ -134,14 +134,58 @@ class TopicDigest:
         return self.sources_asked > 0 and len(self.errors) == self.sources_asked
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Choice:
     story: Story
     is_update: bool = False
     key: str = ""
-    prior_outlets: frozenset[str] = field(default_factory=frozenset)
+    prior_outlets: frozenset[str] = frozenset()
     prior_count: int = 0
     prior_points: tuple[str, ...] = ()
+    rank: int = 0  # the story's place in its topic's ranking
+
+
+class _Same:
+    """Compares and hashes by identity: "the very same object" as part of a cache key."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj  # held, so its id can't be reused while the key lives
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The stories one chat gets from a topic, chosen but not summarized yet."""
+
+    collected: TopicStories
+    since: datetime
+    chosen: tuple[_Choice, ...]
+    skipped: int  # already sent, and not updated enough to be sent again
+
+    @property
+    def key(self) -> Hashable:
+        """Equal for two chats exactly when their sections of this topic read the same.
+
+        Everything a chat's history changes is in it: which stories are left, which are
+        updates and against what version (the update line names the new outlets and
+        points), the key the chat knows a story by, and how many were skipped (the quiet
+        line). The `since` of the chat is not: it only decides which stories are left.
+        """
+        return (
+            _Same(self.collected),
+            self.skipped,
+            tuple(
+                (c.rank, c.is_update, c.key, c.prior_outlets, c.prior_count, c.prior_points)
+                for c in self.chosen
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,33 +232,42 @@ async def collect_topic_stories(
                         since, now)
 
 
-async def select_for_chat(
+def choose_for_chat(
     collected: TopicStories,
     *,
     since: datetime | None = None,
     max_stories: int = 5,
-    summarize: Summarize | None = None,
-    summarize_story: SummarizeStory | None = None,
     already_sent: Mapping[str, SentStory] | None = None,
-) -> TopicDigest:
-    """Pick this chat's stories: newer than its `since`, not sent before unless updated.
-
-    Points come from `summarize_story` (several outlets, each point cited) or, without it,
-    from `summarize` of the story's best article alone (every point cited to its outlet).
-    """
+) -> Selection:
+    """Pick this chat's stories: newer than its `since`, not sent before unless updated."""
     since = max(since or collected.since, collected.since)
     chosen: list[_Choice] = []
     skipped = 0
-    for story in collected.stories:
+    for rank_, story in enumerate(collected.stories):
         if len(chosen) >= max_stories:
             break
         if story.latest <= since:
             continue  # nothing about it since this chat's last digest
-        choice = _against_sent(story, already_sent or {})
+        choice = _against_sent(story, already_sent or {}, rank_)
         if choice is None:
             skipped += 1
         else:
             chosen.append(choice)
+    return Selection(collected, since, tuple(chosen), skipped)
+
+
+async def summarized(
+    selection: Selection,
+    *,
+    summarize: Summarize | None = None,
+    summarize_story: SummarizeStory | None = None,
+) -> TopicDigest:
+    """The topic's section: the selected stories with their points.
+
+    Points come from `summarize_story` (several outlets, each point cited) or, without it,
+    from `summarize` of the story's best article alone (every point cited to its outlet).
+    """
+    collected, chosen = selection.collected, selection.chosen
     points = await asyncio.gather(
         *(_points(c.story, summarize, summarize_story) for c in chosen)
     )
@@ -225,10 +278,26 @@ async def select_for_chat(
         errors=collected.errors,
         sources_asked=collected.sources_asked,
         items_seen=collected.items_seen,
-        since=since,
+        since=selection.since,
         built_at=collected.built_at,
-        skipped_already_sent=skipped,
+        skipped_already_sent=selection.skipped,
     )
+
+
+async def select_for_chat(
+    collected: TopicStories,
+    *,
+    since: datetime | None = None,
+    max_stories: int = 5,
+    summarize: Summarize | None = None,
+    summarize_story: SummarizeStory | None = None,
+    already_sent: Mapping[str, SentStory] | None = None,
+) -> TopicDigest:
+    """Pick this chat's stories (`choose_for_chat`) and summarize them (`summarized`)."""
+    selection = choose_for_chat(
+        collected, since=since, max_stories=max_stories, already_sent=already_sent
+    )
+    return await summarized(selection, summarize=summarize, summarize_story=summarize_story)
 
 
 async def build_topic_digest(
@@ -299,15 +368,17 @@ def is_substantial_update(sent: SentStory, story: Story) -> bool:
     return added >= UPDATE_MIN_NEW_OUTLETS and before + added >= UPDATE_MIN_GROWTH * before
 
 
-def _against_sent(story: Story, already_sent: Mapping[str, SentStory]) -> _Choice | None:
-    sent = match_sent(story, already_sent)
+def _against_sent(
+    story: Story, already_sent: Mapping[str, SentStory], rank: int = 0
+) -> _Choice | None:
+    sent = match_sent(story, already_sent) if already_sent else None
     if sent is None:
-        return _Choice(story, key=story.story_key)
+        return _Choice(story, key=story.story_key, rank=rank)
     if is_substantial_update(sent, story):
         # Keep the key the chat already knows, so tomorrow this still matches.
         return _Choice(story, is_update=True, key=sent.story_key,
                        prior_outlets=sent.outlet_keys, prior_count=sent.outlets_known,
-                       prior_points=sent.points)
+                       prior_points=sent.points, rank=rank)
     return None
 
 
