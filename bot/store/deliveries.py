@@ -9,11 +9,11 @@ keeps its rendered parts and progress (`bot.rounds.Plan` as JSON) so a retry res
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -33,6 +33,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 2000
+# Digests claimed or finished per statement: a round's batch (bot.rounds.CLAIM_BATCH) fits
+# one, and a pile-up of finished digests stays far below both engines' bound parameters.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 class Deliveries:
@@ -194,12 +204,61 @@ class Deliveries:
                 )
             )
         )
-        claim = self._claim_guarded if guarded else self._claim_in
+        if not guarded:
+            return self._claim_all(
+                session, [(c, d) for c, d in wanted if c in existing], worker, now
+            )
         return [
             (chat, day)
             for chat, day in wanted
-            if chat in existing and claim(session, chat, day, worker, now)
+            if chat in existing and self._claim_guarded(session, chat, day, worker, now)
         ]
+
+    def _claim_all(
+        self, session: Session, wanted: Sequence[tuple[int, date]], worker: str, now: datetime
+    ) -> list[tuple[int, date]]:
+        """`_claim_in` for a whole batch in two statements: INSERT what has no row yet, then
+        take over the reclaimable rest; the same rules, so the same winner."""
+        won: set[tuple[int, date]] = set()
+        # Sorted, so two processes claiming overlapping batches lock rows in one order and
+        # wait for each other instead of deadlocking.
+        ordered = sorted(set(wanted))
+        for chunk in _chunks(ordered, CHUNK):
+            inserted = dml(
+                session,
+                self._db.insert(DeliveryRow)
+                .values([
+                    {"chat_id": chat, "local_date": day, "status": "claimed",
+                     "claimed_at": now, "claimed_by": worker, "attempts": 1}
+                    for chat, day in chunk
+                ])
+                .on_conflict_do_nothing(index_elements=["chat_id", "local_date"])
+                .returning(col(DeliveryRow.chat_id), col(DeliveryRow.local_date)),
+            )
+            won.update((r[0], r[1]) for r in cast("list[tuple[int, date]]", inserted.all()))
+            rest = [pair for pair in chunk if pair not in won]
+            if not rest:
+                continue
+            # PostgreSQL re-checks this WHERE against each row as committed by a concurrent
+            # winner, so a second taker sees `claimed` and matches nothing.
+            taken = dml(
+                session,
+                update(DeliveryRow)
+                .where(
+                    tuple_(col(DeliveryRow.chat_id), col(DeliveryRow.local_date)).in_(rest),
+                    self._reclaimable(now, self.stale_after),
+                )
+                .values(
+                    status="claimed",
+                    claimed_at=now,
+                    claimed_by=worker,
+                    attempts=col(DeliveryRow.attempts) + 1,
+                    error=None,
+                )
+                .returning(col(DeliveryRow.chat_id), col(DeliveryRow.local_date)),
+            )
+            won.update((r[0], r[1]) for r in cast("list[tuple[int, date]]", taken.all()))
+        return [pair for pair in wanted if pair in won]
 
     def _claim_guarded(
         self, session: Session, chat_id: int, local_date: date, worker: str, now: datetime
@@ -332,12 +391,37 @@ class Deliveries:
         now = now or utcnow()
         marked = 0
         with self._db.write() as session:
-            for chat_id, local_date, stories in done:
-                marked += self._finish_in(
-                    session, chat_id, local_date, worker, status="sent", sent_at=now,
-                    error=None,
+            # Three statements per chunk of digests, not three per digest: the deliveries,
+            # the chats' last digest time, and every story they showed.
+            for chunk in _chunks(done, CHUNK):
+                conditions = [
+                    tuple_(col(DeliveryRow.chat_id), col(DeliveryRow.local_date)).in_(
+                        sorted({(chat, day) for chat, day, _ in chunk})
+                    ),
+                    col(DeliveryRow.status) == "claimed",
+                ]
+                if worker is not None:
+                    # A worker whose claim went stale and was taken over must not overwrite it.
+                    conditions.append(col(DeliveryRow.claimed_by) == worker)
+                result = dml(
+                    session,
+                    update(DeliveryRow)
+                    .where(*conditions)
+                    .values(status="sent", sent_at=now, error=None)
+                    .returning(col(DeliveryRow.chat_id)),
                 )
-                self._sent.record_in(session, chat_id, stories, now)
+                chats = {chat for (chat,) in result.all()}
+                marked += len(chats)
+                if chats:
+                    dml(
+                        session,
+                        update(ChatRow)
+                        .where(col(ChatRow.chat_id).in_(sorted(chats)))
+                        .values(last_digest_at=now),
+                    )
+                self._sent.record_many_in(
+                    session, [(chat, stories) for chat, _, stories in chunk], now
+                )
         return marked
 
     def mark_failed(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bot.store.session import Database, dml, dml_many, rowcount
+from bot.store.session import Database, dml, rowcount
 from bot.store.tables import SentStoryRow
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # Columns a story sent again overwrites (the key and chat stay).
 _UPDATED = ("urls", "outlet_count", "sent_at", "outlet_keys", "signature", "points")
+# Stories per INSERT: 8 parameters each stays far below SQLite's 32,766 and PostgreSQL's
+# 65,535 bound parameters.
+ROWS = 2000
 
 
 class SentStories:
@@ -49,31 +52,39 @@ class SentStories:
         self, session: Session, chat_id: int, stories: Iterable[SentStory], sent_at: datetime
     ) -> None:
         """`record` inside a transaction another repository opened."""
-        rows = [
-            {
-                "chat_id": chat_id,
-                "story_key": story.story_key,
-                "urls": sorted(story.member_urls),
-                "outlet_count": story.outlet_count,
-                "sent_at": sent_at,
-                "outlet_keys": sorted(story.outlet_keys),
-                "signature": sorted(story.signature),
-                "points": list(story.points),
-            }
-            for story in stories
-        ]
-        if not rows:
-            return
-        insert = self._db.insert(SentStoryRow)
-        # One statement for all rows (executemany); each row upserts on (chat, story).
-        dml_many(
-            session,
-            insert.on_conflict_do_update(
-                index_elements=["chat_id", "story_key"],
-                set_={k: getattr(insert.excluded, k) for k in _UPDATED},
-            ),
-            rows,
-        )
+        self.record_many_in(session, [(chat_id, stories)], sent_at)
+
+    def record_many_in(
+        self, session: Session, digests: Iterable[tuple[int, Iterable[SentStory]]],
+        sent_at: datetime,
+    ) -> None:
+        """Several chats' digests, in one INSERT per `ROWS` stories; each row upserts on
+        (chat, story)."""
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
+        for chat_id, stories in digests:
+            for story in stories:
+                # One row per (chat, story): a story under two of the chat's topics is one
+                # memory, and one statement may not upsert a row twice (PostgreSQL refuses).
+                rows[(chat_id, story.story_key)] = {
+                    "chat_id": chat_id,
+                    "story_key": story.story_key,
+                    "urls": sorted(story.member_urls),
+                    "outlet_count": story.outlet_count,
+                    "sent_at": sent_at,
+                    "outlet_keys": sorted(story.outlet_keys),
+                    "signature": sorted(story.signature),
+                    "points": list(story.points),
+                }
+        values = list(rows.values())
+        for start in range(0, len(values), ROWS):
+            insert = self._db.insert(SentStoryRow).values(values[start:start + ROWS])
+            dml(
+                session,
+                insert.on_conflict_do_update(
+                    index_elements=["chat_id", "story_key"],
+                    set_={k: getattr(insert.excluded, k) for k in _UPDATED},
+                ),
+            )
 
     def prune(self, older_than: datetime) -> int:
         """Forget stories sent before `older_than` (they can't be repeats any more)."""
