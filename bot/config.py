@@ -52,6 +52,10 @@ def is_local_endpoint(base_url: str | None) -> bool:
     return ip.is_loopback or ip.is_private or ip.is_link_local
 
 
+# Telegram's limit for a bot sending paid broadcasts (allow_paid_broadcast).
+PAID_BROADCAST_RATE = 1000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -92,6 +96,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: SecretStr | None = None
+    # Paid broadcasts (Telegram Stars per message above the free limit): digests go out
+    # with allow_paid_broadcast, and the bot's send limit is 1,000 messages/s, not 30.
+    telegram_paid_broadcast: bool = False
     allowed_users: CsvList = Field(default_factory=list)
     rate_limit_links: int = Field(default=10, ge=1)
     rate_limit_window: int = Field(default=600, ge=1, description="seconds")
@@ -203,6 +210,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.newsbot_data_dir / 'newsbot.sqlite3'}"
+
+    @property
+    def telegram_send_rate(self) -> int:
+        """Messages a second Telegram lets the whole bot send."""
+        if self.telegram_paid_broadcast:
+            return max(self.telegram_messages_per_second, PAID_BROADCAST_RATE)
+        return self.telegram_messages_per_second
 
     @property
     def llm_is_local(self) -> bool:

@@ -214,7 +214,7 @@ def build_application(
             store.close()
             raise
         digests = Digests(settings, pipeline=pipeline, store=store, clock=clock or utcnow)
-        sender = DigestSender(app.bot)
+        sender = DigestSender(app.bot, paid_broadcast=settings.telegram_paid_broadcast)
         app.bot_data.services = Services(
             settings=settings,
             jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs,
@@ -305,7 +305,7 @@ def build_application(
         request=StatusRequest(connection_pool_size=8),
         get_updates_request=HTTPXRequest(connection_pool_size=1),  # the builder's default
         rate_limiter=rate_limiter or FloodLimiter(
-            coordination=shared, overall_rate=settings.telegram_messages_per_second),
+            coordination=shared, overall_rate=settings.telegram_send_rate),
     )
     app: BotApp = (
         ApplicationBuilder()

@@ -38,8 +38,10 @@ class DigestSender:
     later tick tries again.
     """
 
-    def __init__(self, bot: Bot, *, in_flight: int = 4) -> None:
+    def __init__(self, bot: Bot, *, in_flight: int = 4, paid_broadcast: bool = False) -> None:
         self._bot = bot
+        # TELEGRAM_PAID_BROADCAST: Telegram lets these past the free 30 messages/s, for Stars.
+        self._paid_broadcast = paid_broadcast
         # Digest sends in flight at once: more only queue inside httpx's pool, at a cost
         # in CPU per request, and leave no connection free for users' link replies.
         self._in_flight = asyncio.Semaphore(in_flight)
@@ -64,6 +66,8 @@ class DigestSender:
 
     async def send_part(self, chat_id: int, part: dict[str, Any]) -> None:
         options: dict[str, Any] = {}
+        if self._paid_broadcast:
+            options["allow_paid_broadcast"] = True
         if part.get("preview"):
             # Only the first story gets a preview; the Defaults disable it elsewhere.
             options["link_preview_options"] = LinkPreviewOptions(

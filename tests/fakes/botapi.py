@@ -158,6 +158,7 @@ class BotMessage:
     edits: int = 0
     reply_markup: dict[str, Any] | None = None  # the inline keyboard, as sent
     link_preview: dict[str, Any] | None = None  # link_preview_options, as sent
+    paid_broadcast: bool = False  # sent with allow_paid_broadcast (paid past 30 msg/s)
 
     def buttons(self) -> list[tuple[str, str]]:
         """(text, callback_data) of every inline button, row by row."""
@@ -695,10 +696,14 @@ class FakeBotAPI:
         reply_to = reply.get("message_id") if isinstance(reply, dict) else None
         if reply_to is None and params.get("reply_to_message_id") is not None:
             reply_to = int(params["reply_to_message_id"])
+        paid = _flag(params.get("allow_paid_broadcast"))
+        if paid is None:
+            return 400, "Bad Request: invalid allow_paid_broadcast"
         msg = BotMessage(chat_id, self._next_message_id(chat_id), visible, str(raw),
                          params.get("parse_mode"), reply_to,
                          reply_markup=_keyboard(params.get("reply_markup")),
-                         link_preview=params.get("link_preview_options"))
+                         link_preview=params.get("link_preview_options"),
+                         paid_broadcast=paid)
         if msg.reply_markup is None and params.get("reply_markup") is not None:
             return 400, "Bad Request: can't parse reply keyboard markup JSON object"
         self._state.chats.setdefault(chat_id, {})[msg.message_id] = msg
@@ -812,6 +817,15 @@ def _decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]
         elif key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
             params[key] = int(value)
     return params
+
+
+def _flag(value: object) -> bool | None:
+    """A Boolean field as Telegram reads it from JSON or a form (absent: False; None: bad)."""
+    if value is None or value is False or value == "false":
+        return False
+    if value is True or value == "true":
+        return True
+    return None
 
 
 def _keyboard(markup: object) -> dict[str, Any] | None:

@@ -189,3 +189,25 @@ async def test_two_schedulers_on_one_database_send_each_digest_once(
     assert sends == dict.fromkeys(chats, 1)
     assert sum(r.sent for r in reports) == 20
     assert sum(r.sent + r.skipped for r in reports) >= 20
+
+
+@pytest.mark.parametrize("paid", [True, False])
+async def test_digests_carry_allow_paid_broadcast_exactly_when_paid_broadcasts_are_on(
+    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen, paid: bool
+) -> None:
+    async with start_bot(**world, clock=frozen, telegram_paid_broadcast=paid) as app:
+        services = app.bot_data.services
+        await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
+        report = await services.rounds.tick()
+    assert report is not None and report.sent == 1
+    (digest,) = digests_in(botapi, 1001)
+    assert digest.paid_broadcast is paid
+
+
+def test_paid_broadcasts_raise_the_bots_send_limit_to_1000_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(_env_file=None).telegram_send_rate == 30  # type: ignore[call-arg]
+    monkeypatch.setenv("TELEGRAM_PAID_BROADCAST", "true")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.telegram_paid_broadcast and settings.telegram_send_rate == 1000
