@@ -143,7 +143,7 @@ class Plan:
             "stories": [
                 {"story_key": s.story_key, "urls": sorted(s.member_urls),
                  "outlet_count": s.outlet_count, "outlet_keys": sorted(s.outlet_keys),
-                 "signature": sorted(s.signature)}
+                 "signature": sorted(s.signature), "points": list(s.points)}
                 for s in self.stories
             ],
         }
@@ -161,6 +161,8 @@ class Plan:
                     outlet_count=int(s["outlet_count"]),
                     outlet_keys=frozenset(s.get("outlet_keys") or ()),
                     signature=frozenset(s.get("signature") or ()),
+                    # plans saved before points were kept load without them
+                    points=tuple(s.get("points") or ()),
                 )
                 for s in data.get("stories") or []
             ],

@@ -168,6 +168,10 @@ async def test_a_scheduled_digest_resumes_at_the_part_that_failed(
     assert len(set(got)) == len(got)  # no part twice
     delivery = store.deliveries.get(2, TODAY + timedelta(days=1))
     assert delivery is not None and delivery.status == "sent"
+    # Recorded from the saved plan with each story's points, so a later update can say
+    # which points are new.
+    recorded = store.sent.since(2, AT - timedelta(days=1))
+    assert any(s.points for s in recorded.values())
 
 
 async def test_digest_on_demand_resumes_at_the_part_that_failed(
