@@ -134,7 +134,7 @@ class RetryPolicy:
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.info(
-            "%s: attempt %d of %d failed (%s); retrying in %.2f s",
+            "%s failed (attempt %d of %d: %s); retrying in %.2f s",
             self.name, state.attempt_number, self.attempts, _describe(exc), state.upcoming_sleep,
         )  # fmt: skip
         if self.on_retry is not None and exc is not None:

@@ -118,7 +118,8 @@ class FloodLimiter(BaseRateLimiter[int]):
     ) -> JSONResult:
         limits = self._limits_for(endpoint, data.get("chat_id"))
         policy = dataclasses.replace(
-            self._retries, retry=functools.partial(_worth_retrying, endpoint=endpoint)
+            self._retries, name=endpoint,  # "getMe failed (attempt 1 of 4: …)" in the log
+            retry=functools.partial(_worth_retrying, endpoint=endpoint),
         )
         if rate_limit_args is not None:  # a call's own bound on its retries
             policy = dataclasses.replace(policy, attempts=rate_limit_args + 1)
