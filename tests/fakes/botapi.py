@@ -5,7 +5,8 @@
         api.push_message("https://example.com/a", user_id=42)
         reply = await api.wait_for(lambda: api.sent_to(42))
 
-It speaks HTTP from a thread (so it works whatever event loop the bot runs), answers
+It is a `LoopbackServer` (tests/fakes/server.py): HTTP from a thread, so it works whatever
+event loop the bot runs. It answers
 `POST /bot<token>/<method>` with JSON or form bodies the way Telegram does
 (`{"ok": true, "result": ...}` or `{"ok": false, "error_code": ..., "description": ...}`),
 and checks what Telegram checks: HTML markup (only Telegram's tags, balanced, no bare `<`,
@@ -27,9 +28,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.server import LoopbackServer, QuietHandler
 
 T = TypeVar("T")
 
@@ -206,7 +209,7 @@ class _State:
     members: dict[int, set[int]] = field(default_factory=dict)  # chat id -> who wrote there
 
 
-class FakeBotAPI:
+class FakeBotAPI(LoopbackServer):
     """`FakeBotAPI(token=...)`; point the bot at `base_url` (TELEGRAM_API_URL)."""
 
     def __init__(self, token: str = "123456:TEST-fake-token", *,
@@ -217,36 +220,16 @@ class FakeBotAPI:
         self.history: list[Call] = []
         self._state = _State()
         self._cond = threading.Condition()
-        self._stopping = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        # `shutdown()` waits for the next poll: the default 0.5 s interval cost every test
-        # that starts a fake Bot API half a second (about 17 s of the suite).
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.02}, daemon=True)
+        super().__init__()
 
-    # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeBotAPI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
+    def _wake(self) -> None:
+        with self._cond:  # ends the long polls now
             self._cond.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeBotAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
         """What TELEGRAM_API_URL takes: requests go to `{base_url}/bot<token>/<method>`."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     # -- scripting -----------------------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -491,11 +474,10 @@ class FakeBotAPI:
         if token != self.token:
             return 401, "Unauthorized"
         with self._cond:
-            while method in self._state.held and not self._stopping:
+            while method in self._state.held and not self.stopping.is_set():
                 self._cond.wait()
             delay = self._state.delays.get(method, 0.0)
-        if delay:
-            time.sleep(delay)
+        self.pause(delay)
         if method == "getUpdates":
             return self._get_updates(params)
         with self._cond:
@@ -506,10 +488,10 @@ class FakeBotAPI:
             )
         if stall is not None:
             if not stall.deliver:
-                time.sleep(stall.seconds)
+                self.pause(stall.seconds)
                 return 504, "Gateway Timeout"
             answer = self._dispatch_now(method, params)
-            time.sleep(stall.seconds)
+            self.pause(stall.seconds)
             return answer
         return self._dispatch_now(method, params)
 
@@ -544,7 +526,7 @@ class FakeBotAPI:
                 # Asking from `offset` confirms every update before it: Telegram forgets them.
                 self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
             deadline = time.monotonic() + float(params.get("timeout") or 0)
-            while not self._state.updates and not self._stopping:
+            while not self._state.updates and not self.stopping.is_set():
                 if self._state.poller is not me:
                     return 409, ("Conflict: terminated by other getUpdates request; make sure "
                                  "that only one bot instance is running")
@@ -741,15 +723,7 @@ class FakeBotAPI:
         api = self
         route = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
 
-        class _H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Without it every answer waits ~40 ms for a delayed ACK (Nagle), which would
-            # show up as the bot's latency in benchmarks.
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class _H(QuietHandler):
             def _serve(self) -> None:
                 arrived = time.monotonic()
                 parts = urlsplit(self.path)

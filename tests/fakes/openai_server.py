@@ -6,7 +6,8 @@
         ...
         assert llm.calls == 2 and llm.history[-1].json["model"] == "gpt-4o-mini"
 
-It speaks HTTP on 127.0.0.1 from a thread, so it works whatever event loop the test runs.
+It is a `LoopbackServer` (tests/fakes/server.py): HTTP on 127.0.0.1 from a thread, so it
+works whatever event loop the test runs.
 `POST /v1/chat/completions` validates the request the way the real API does (model and
 messages present, known `response_format` types only, sampling parameters in range) and
 answers with completion JSON of the real shape. Scripted replies are consumed one per
@@ -38,13 +39,14 @@ import collections
 import itertools
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.server import LoopbackServer, QuietHandler
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _FORMATS = ("text", "json_object", "json_schema")
@@ -100,7 +102,7 @@ class RecordedRequest:
         return fmt.get("type") if isinstance(fmt, dict) else None
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     """`with FakeOpenAI() as llm:` then point an OpenAI client at `llm.base_url`."""
 
     def __init__(
@@ -127,36 +129,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._calls = 0
         self._ids = itertools.count(1)
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class(), False)
-        self._server.daemon_threads = True
-        # Thousands of concurrent connects must not overflow the default backlog of 5.
-        self._server.request_queue_size = 1024
-        self._server.server_bind()
-        self._server.server_activate()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes hanging handlers so nothing outlives the test
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__()
 
     @property
     def base_url(self) -> str:
@@ -202,7 +175,7 @@ class FakeOpenAI:
             if self.serial_delay:
                 # One slot: the others wait here, in the server's queue, as on llama.cpp.
                 with self._serial:
-                    self._stopping.wait(self.serial_delay)
+                    self.pause(self.serial_delay)
                     return self._respond(request)
             return self._respond(request)
         finally:
@@ -229,7 +202,7 @@ class FakeOpenAI:
 
         with self._lock:
             reply = self._replies.popleft() if self._replies else FakeReply()
-        if reply.hang and self._stopping.wait(reply.hang):
+        if reply.hang and self.stopping.wait(reply.hang):
             return _error(503, "server shutting down", "server_error")
         if reply.garbage:
             return 200, {}, b"<html><body>502 Bad Gateway</body></html>\x00\xff{"
@@ -273,18 +246,7 @@ class FakeOpenAI:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive: a benchmark reuses connections
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body leave in separate writes: without this, Nagle's
-                # algorithm and the client's delayed ACK add ~40 ms to every answer.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args: object) -> None:  # keep test output clean
-                pass
-
+        class _Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""

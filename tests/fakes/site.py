@@ -1,8 +1,8 @@
 """A real HTTP server on loopback that serves whatever a test registers.
 
-Used as the "small news site" (pages, feeds, redirects, slow and broken answers). It runs
-in a thread so sync and async tests can both use it; every request is recorded in
-`history` so tests can assert on what the product asked for.
+Used as the "small news site" (pages, feeds, redirects, slow and broken answers). It is a
+`LoopbackServer` (tests/fakes/server.py); every request is recorded in `history` so tests
+can assert on what the product asked for.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.fakes.server import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -40,55 +40,13 @@ class Request:
 Handler = Callable[[Request], Response]
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up (a size or time limit doing its job) is not an error of
-        # the fake; anything else still shows.
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
-class FakeSite:
+class FakeSite(LoopbackServer):
     """`site.route("/a", Response(...))`, then GET `site.url("/a")`."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Response | Handler] = {}
         self.history: list[Request] = []
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        # A short poll interval: `shutdown()` waits for the next poll, and the default
-        # (0.5 s) would add half a second to every test that uses a site.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    # -- lifecycle ---------------------------------------------------------------
-    def start(self) -> FakeSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def host(self) -> str:
-        """`127.0.0.1:PORT`, the form FETCH_ALLOW_PRIVATE_HOSTS takes."""
-        return f"127.0.0.1:{self.port}"
+        super().__init__()
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -108,15 +66,7 @@ class FakeSite:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         site = self
 
-        class _H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in separate writes; with Nagle on, the body waits for
-            # the client's delayed ACK (~40 ms per request on Linux).
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: object) -> None:  # keep test output clean
-                pass
-
+        class _H(QuietHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 req = Request(
@@ -131,8 +81,7 @@ class FakeSite:
                     resp = target(req)
                 else:
                     resp = target
-                if resp.delay:
-                    time.sleep(resp.delay)
+                site.pause(resp.delay)
                 # The client may give up (size or time limit): that is the point.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._write(resp)
@@ -159,8 +108,7 @@ class FakeSite:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for chunk in body:
-                    if resp.chunk_delay:
-                        time.sleep(resp.chunk_delay)
+                    site.pause(resp.chunk_delay)
                     self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 self.wfile.write(b"0\r\n\r\n")
 
