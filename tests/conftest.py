@@ -7,13 +7,19 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fakes.newsfeeds import FED, NORTH_KOREA, Report
+from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.site import FakeSite
+
+# The real bot on the fake Bot API (`botapi`, `start_bot`, ...), for every suite.
+pytest_plugins = ["tests.harness"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 if not SHARED.exists():  # CI clones next to a copy of shared/
@@ -142,6 +148,38 @@ def _is_ip_literal(name: str) -> bool:
 def site() -> Iterator[FakeSite]:
     with FakeSite() as s:
         yield s
+
+
+@pytest.fixture
+def news_topics() -> Mapping[str, Sequence[Report]]:
+    """The topics `world` serves; a module overrides this fixture to serve others."""
+    return {"North Korea": NORTH_KOREA, "Federal Reserve": FED}
+
+
+@pytest.fixture
+def news_now() -> datetime:
+    """The moment `world`'s reports are dated back from; a module overrides it to pin a day.
+
+    Read per test, never at import: a run that crosses midnight must not mix two days.
+    """
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def world(site: FakeSite, news_topics: Mapping[str, Sequence[Report]],
+          news_now: datetime) -> NewsWorld:
+    """The loopback news world: Google/Bing-shaped search feeds for `news_topics` and every
+    outlet's article pages, on `site`. Point the bot at it with `world.settings()`."""
+    return serve_news_world(site, news_topics, now=news_now)
+
+
+@pytest.fixture
+def world_in_env(world: NewsWorld, monkeypatch: pytest.MonkeyPatch) -> NewsWorld:
+    """`world`, with the environment that points the CLI (`newsbot digest`) at it."""
+    for key, value in world.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FETCH_TIMEOUT", "5")
+    return world
 
 
 @pytest.fixture

@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.summarize.sentences import split_sentences
 from tests.fakes.articles import SEED_TITLE, article_html, teaser_html
+from tests.fakes.cli import newsbot, newsbot_process
 from tests.fakes.site import FakeSite, Response
 
 SUMMARY_FIELDS = {
     "input", "url", "final_url", "title", "site", "published", "language", "points",
     "summarizer", "partial", "dropped_points",
 }
-
-
-def newsbot_process(
-    *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot` as a new process, exactly as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=120, check=False,
-    )
-
-
-def newsbot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI's `main()` in this process (a subprocess per case costs seconds of imports)."""
-    out, err = io.StringIO(), io.StringIO()
-    old_env = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
-    old_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin or "")
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        sys.stdin = old_stdin
-        for k, v in old_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.fakes.cli import newsbot
 from tests.fakes.newsfeeds import NORTH_KOREA
-from tests.fakes.newsworld import serve_news_world
+from tests.fakes.newsworld import NewsWorld
 from tests.fakes.site import FakeSite, Response
-from tests.test_cli import newsbot
+
+# `newsbot digest` reads the news world from the environment.
+pytestmark = pytest.mark.usefixtures("world_in_env")
 
 
-@pytest.fixture
-def world(site: FakeSite, monkeypatch: pytest.MonkeyPatch):
-    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
-    for key, value in w.env().items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("FETCH_TIMEOUT", "5")
-    return w
-
-
-def test_digest_json_groups_outlets_into_stories(world, site: FakeSite) -> None:
+def test_digest_json_groups_outlets_into_stories(world: NewsWorld, site: FakeSite) -> None:
     proc = newsbot("digest", "North Korea", "--json")
     assert proc.returncode == 0, proc.stderr
     rec = json.loads(proc.stdout)
@@ -50,14 +44,14 @@ def test_digest_json_groups_outlets_into_stories(world, site: FakeSite) -> None:
     assert "summarized 3 stories" in proc.stderr
 
 
-def test_digest_human_output_and_max_stories(world) -> None:
+def test_digest_human_output_and_max_stories(world: NewsWorld) -> None:
     proc = newsbot("digest", "North Korea", "--max-stories", "1")
     assert proc.returncode == 0, proc.stderr
     assert "reported by 4 outlets" in proc.stdout
     assert proc.stdout.count("reported by") == 1
 
 
-def test_digest_nothing_new(world) -> None:
+def test_digest_nothing_new(world: NewsWorld) -> None:
     proc = newsbot("digest", "Atlantis")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "Nothing new on Atlantis since yesterday"

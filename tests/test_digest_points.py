@@ -11,14 +11,22 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.multioutlet import EN_CLOSING, EN_WIRE, UK_CLOSING, UK_WIRE, serve_multioutlet
+from tests.fakes.cli import newsbot
+from tests.fakes.multioutlet import (
+    EN_CLOSING,
+    EN_WIRE,
+    UK_CLOSING,
+    UK_WIRE,
+    MultiOutletWorld,
+    serve_multioutlet,
+)
 from tests.fakes.openai_server import FakeOpenAI, FakeReply
 from tests.fakes.site import FakeSite
-from tests.test_cli import newsbot
 
 
 @pytest.fixture
-def world(site: FakeSite, monkeypatch: pytest.MonkeyPatch):
+def story_world(site: FakeSite, monkeypatch: pytest.MonkeyPatch) -> MultiOutletWorld:
+    """One story told by several loopback outlets, each adding a fact; the CLI points at it."""
     w = serve_multioutlet(site)
     for key, value in w.env().items():
         monkeypatch.setenv(key, value)
@@ -43,10 +51,10 @@ def _story(topic: str) -> dict[str, Any]:
     ("КНДР генерали", UK_WIRE, UK_CLOSING),
 ])
 def test_points_come_from_several_outlets_and_cite_them(
-    world, site: FakeSite, topic: str, wire: str, closing: str
+    story_world: MultiOutletWorld, site: FakeSite, topic: str, wire: str, closing: str
 ) -> None:
     story = _story(topic)
-    told = world.by_outlet(topic)
+    told = story_world.by_outlet(topic)
     assert story["outlet_count"] == 3
     points, cited = story["points"], story["point_sources"]
     assert len(points) == 3 and len(cited) == len(points)
@@ -69,9 +77,9 @@ def test_points_come_from_several_outlets_and_cite_them(
         assert len(site.requests_to(t.report.path)) == 1
 
 
-def test_a_point_several_outlets_state_cites_all_of_them(world) -> None:
+def test_a_point_several_outlets_state_cites_all_of_them(story_world: MultiOutletWorld) -> None:
     story = _story("North Korea generals")
-    told = world.by_outlet("North Korea generals")
+    told = story_world.by_outlet("North Korea generals")
     for point, outlets in zip(story["points"], story["point_sources"], strict=True):
         holders = {o for o, t in told.items() if _norm(point) in _norm(" ".join(t.body))}
         assert set(outlets) == holders, point
@@ -80,7 +88,7 @@ def test_a_point_several_outlets_state_cites_all_of_them(world) -> None:
     assert story["point_sources"][0] == ["The Wall Street Journal", "Yonhap"]
 
 
-def test_human_output_ends_each_point_with_its_outlets(world) -> None:
+def test_human_output_ends_each_point_with_its_outlets(story_world: MultiOutletWorld) -> None:
     proc = newsbot("digest", "North Korea generals")
     assert proc.returncode == 0, proc.stderr
     bullets = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip().startswith("• ")]
@@ -108,10 +116,10 @@ def llm(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("topic", ["North Korea generals", "КНДР генерали"])
 def test_the_model_reads_the_outlets_as_numbered_sources_in_one_call(
-    world, llm: FakeOpenAI, topic: str
+    story_world: MultiOutletWorld, llm: FakeOpenAI, topic: str
 ) -> None:
     story = _story(topic)
-    told = world.by_outlet(topic)
+    told = story_world.by_outlet(topic)
     assert llm.calls == 1  # one story, one call for all its outlets
     numbers = _sources_asked(llm)
     assert set(numbers) == set(told) and sorted(numbers.values()) == [1, 2, 3]
@@ -126,7 +134,7 @@ def test_the_model_reads_the_outlets_as_numbered_sources_in_one_call(
 
 
 def test_the_guard_reattributes_or_drops_points_their_sources_do_not_state(
-    world, llm: FakeOpenAI
+    story_world: MultiOutletWorld, llm: FakeOpenAI
 ) -> None:
     _story("North Korea generals")  # learn how the sources are numbered
     n = _sources_asked(llm)
@@ -153,7 +161,9 @@ def test_the_guard_reattributes_or_drops_points_their_sources_do_not_state(
     ]
 
 
-def test_a_ukrainian_point_citing_the_wrong_outlet_is_reattributed(world, llm) -> None:
+def test_a_ukrainian_point_citing_the_wrong_outlet_is_reattributed(
+    story_world: MultiOutletWorld, llm: FakeOpenAI
+) -> None:
     _story("КНДР генерали")
     n = _sources_asked(llm)
     wrong = n["Укрінформ"]

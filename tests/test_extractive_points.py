@@ -12,8 +12,8 @@ import pytest
 from bot.extract import extract_article
 from bot.summarize.cohesion import dangles, leans, names_back, points_back
 from bot.summarize.extractive import _trim, select_points
+from tests.fakes.cli import newsbot
 from tests.fakes.site import FakeSite
-from tests.test_cli import newsbot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages" / "seed-article.html"
 

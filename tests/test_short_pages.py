@@ -14,8 +14,8 @@ from html import escape
 import pytest
 
 from bot.extract import extract_article
+from tests.fakes.cli import newsbot
 from tests.fakes.site import FakeSite
-from tests.test_cli import newsbot
 
 URL = "https://news.example.com/world/brief"
 

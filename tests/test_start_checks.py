@@ -7,14 +7,13 @@ would start it; the fake Bot API records whether Telegram was contacted at all.
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.process import FAKE_TOKEN, REPO, newsbot
+from tests.fakes.process import FAKE_TOKEN, REPO, free_port, newsbot
 
 
 def assert_one_line(done: object, *needles: str) -> str:
@@ -26,12 +25,6 @@ def assert_one_line(done: object, *needles: str) -> str:
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_readme_first_run_with_the_token_left_empty(tmp_path: Path) -> None:

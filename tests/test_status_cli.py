@@ -4,7 +4,6 @@ and on PostgreSQL: database, migrations, chats, topics, the last round, what is 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.store import Store, head_revision
-from tests.test_cli import newsbot_process
-
-PG_URL = os.environ.get(
-    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from tests.fakes.cli import newsbot_process
+from tests.fakes.databases import PG_URL
 
 
 def populate(store: Store) -> None:

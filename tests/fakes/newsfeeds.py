@@ -153,6 +153,16 @@ FED = [
 # ---------------------------------------------------------------------------------------
 # Feed renderers
 # ---------------------------------------------------------------------------------------
+def covered_at(report: Report, when: datetime, world_now: datetime) -> Report:
+    """`report` as if published at `when`, in a world served at `world_now`."""
+    return replace(report, hours_ago=(world_now - when).total_seconds() / 3600)
+
+
+def aged(reports: list[Report], by: timedelta) -> list[Report]:
+    """The same reports, seen `by` later (their publication times stay put)."""
+    return [replace(r, hours_ago=r.hours_ago + by.total_seconds() / 3600) for r in reports]
+
+
 def google_token(report: Report) -> str:
     """An opaque `CBMi…` article id like Google's (no URL inside, as in 2024+ feeds)."""
     digest = hashlib.sha256(report.url.encode()).digest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.fakes.articles import article_html
 from tests.fakes.newsfeeds import Report, serve_search_feeds
@@ -22,10 +23,20 @@ class NewsWorld:
     reports: dict[str, list[Report]]  # as served, by topic
 
     def env(self) -> dict[str, str]:
+        """The environment that points the CLI at this world."""
         return {
             "NEWS_SEARCH_FEEDS": ",".join(self.templates),
             "FETCH_ALLOW_PRIVATE_HOSTS": ",".join(self.allow_hosts),
         }
+
+    def settings(self) -> dict[str, Any]:
+        """Settings overrides that point the bot at this world: `start_bot(**world.settings())`.
+
+        The fetch timeout is generous: under a loaded CI machine a page of the loopback
+        site can take seconds, and a timeout there is not what these tests are about.
+        """
+        return {"news_search_feeds": self.templates,
+                "fetch_allow_private_hosts": self.allow_hosts, "fetch_timeout": 5.0}
 
 
 def outlet_host(domain: str, port: int) -> str:

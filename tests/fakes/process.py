@@ -5,15 +5,35 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_TOKEN = "123456:TEST-fake-token"
+
+
+# `newsbot_run("--webhook-url", url, SETTING="value")`: tests/telegram/conftest.py's fixture.
+NewsbotRun = Callable[..., subprocess.Popen[str]]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for a webhook or a health server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM a `newsbot run` process; it must exit 0. Returns its stderr."""
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    return err
 
 
 def newsbot_env(**settings: str) -> dict[str, str]:

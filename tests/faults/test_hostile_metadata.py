@@ -18,7 +18,7 @@ from bot.cli import main
 from tests.fakes.articles import KYIV_BUDGET_PARAGRAPHS
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.site import FakeSite, Response
-from tests.faults.harness import StartBot, answered
+from tests.harness import StartBot, replies
 
 PARAS = "".join(f"<p>{p}</p>" for p in KYIV_BUDGET_PARAGRAPHS)
 HUGE_SITE = "Вісті Києва " * 1_700  # ~20,000 characters
@@ -50,7 +50,7 @@ async def test_bot_answers_with_the_summary_and_a_sane_footer(
     url = site.page(f"/{page.__name__}", page())
     async with start_bot():
         botapi.push_message(url, user_id=9101)
-        (reply,) = await botapi.wait_for(answered(botapi, 9101), timeout=30)
+        (reply,) = await botapi.wait_for(replies(botapi, 9101), timeout=30)
     assert "бюджет" in reply.text.lower()  # the summary, not an apology
     assert len(reply.text) < 2_000, len(reply.text)  # title and site cut to sane lengths
     assert not has_surrogate(reply.text)

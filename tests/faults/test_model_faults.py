@@ -17,7 +17,7 @@ from tests.fakes.articles import SEED_PARAGRAPHS, SEED_TITLE, article_html
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.openai_server import FakeOpenAI, FakeReply
 from tests.fakes.site import FakeSite
-from tests.faults.harness import StartBot, answered
+from tests.harness import StartBot, replies
 
 USER = 4242
 RETRIES = 2
@@ -55,10 +55,10 @@ async def test_every_model_fault_still_gets_the_user_an_answer_and_the_bot_goes_
             calls = llm.calls
             llm.queue(*[reply] * RETRIES)
             botapi.push_message(failing, user_id=USER + n)
-            (fallback,) = await botapi.wait_for(answered(botapi, USER + n, 1))
+            (fallback,) = await botapi.wait_for(replies(botapi, USER + n, 1))
             assert llm.calls - calls == RETRIES, fault  # each attempt was made, no more
             botapi.push_message(healthy, user_id=USER + n)
-            _, normal = await botapi.wait_for(answered(botapi, USER + n, 2))
+            _, normal = await botapi.wait_for(replies(botapi, USER + n, 2))
 
             assert fallback.text.startswith(SEED_TITLE), fault
             assert messages.FALLBACK_NOTE in fallback.text, fault
@@ -76,7 +76,7 @@ async def test_every_model_fault_still_gets_the_user_an_answer_and_the_bot_goes_
         llm.queue(FakeReply(status=503))
         calls = llm.calls
         botapi.push_message(url, user_id=USER - 1)
-        (answer,) = await botapi.wait_for(answered(botapi, USER - 1, 1))
+        (answer,) = await botapi.wait_for(replies(botapi, USER - 1, 1))
         assert llm.calls - calls == 2
     assert answer.text.startswith("The model came back")
     assert messages.FALLBACK_NOTE not in answer.text

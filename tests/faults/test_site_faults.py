@@ -21,7 +21,7 @@ from bot.telegram import messages
 from tests.fakes.articles import SEED_PARAGRAPHS, article_html
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.site import FakeSite, Request, Response
-from tests.faults.harness import StartBot, answered
+from tests.harness import StartBot, replies
 
 TIMEOUT = 2.0
 MAX_BYTES = 1024 * 1024
@@ -142,10 +142,10 @@ async def test_the_bot_answers_each_fault_with_its_own_message(
         # All at once, as users would: one stuck page must not hold up the others.
         for fault, user in users.items():
             botapi.push_message(f"what about this? {hostile.urls[fault]}", user_id=user)
-        answers = {fault: (await botapi.wait_for(answered(botapi, user), TIMEOUT * 4))[0]
+        answers = {fault: (await botapi.wait_for(replies(botapi, user), TIMEOUT * 4))[0]
                    for fault, user in users.items()}
         botapi.push_message(fine, user_id=1)
-        (ok,) = await botapi.wait_for(answered(botapi, 1))
+        (ok,) = await botapi.wait_for(replies(botapi, 1))
     for fault, answer in answers.items():
         error = EXPECTED[fault][0]("")
         assert answer.text == messages.failure(error, "127.0.0.1"), fault

@@ -23,7 +23,7 @@ from bot.telegram import messages
 from tests.fakes.articles import article_html
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.site import FakeDNS, FakeSite, Response
-from tests.faults.harness import StartBot, answered
+from tests.harness import StartBot, replies
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ async def test_private_targets_get_the_address_not_allowed_answer(
     async with start_bot(pipeline_factory=pipeline_with_fake_dns):
         for link, user in users.items():
             botapi.push_message(link, user_id=user)
-        answers = {link: (await botapi.wait_for(answered(botapi, user)))[0]
+        answers = {link: (await botapi.wait_for(replies(botapi, user)))[0]
                    for link, user in users.items()}
 
     for link, answer in answers.items():

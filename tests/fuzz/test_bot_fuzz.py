@@ -30,8 +30,8 @@ from bot.telegram.app import BotApp
 from bot.urls import canonical_url, parse_http_url
 from tests.fakes.botapi import FakeBotAPI, auto_entities
 from tests.fakes.site import FakeDNS
-from tests.faults.harness import StartBot, settle
 from tests.fuzz.strategies import entities, message_text, odd_urls, spicy_text
+from tests.harness import StartBot, settle
 
 MAX_REPLIES = 3 + 1  # a summary per link (three at most) and one note
 COMMANDS = ["start", "help", "lang", "subscribe", "unsubscribe", "time", "topics", "digest",

@@ -19,22 +19,17 @@ from bot.pipeline import Pipeline
 from bot.rounds import ChatDigest, Digests
 from bot.telegram.digest_render import render_digest
 from tests.fakes.articles import article_html
+from tests.fakes.cli import newsbot
 from tests.fakes.google_decoder import FakeGoogleDecoder, serve_google_decoder
-from tests.fakes.newsfeeds import NORTH_KOREA, google_token
-from tests.fakes.newsworld import NewsWorld, outlet_host, serve_news_world
+from tests.fakes.newsfeeds import google_token
+from tests.fakes.newsworld import NewsWorld, outlet_host
 from tests.fakes.site import FakeSite
-from tests.test_cli import newsbot
 
 BEARS_EARS = "datasets/news-feeds/google-news/calebwhite-io__monument-watch/google_news.xml"
 
 
-@pytest.fixture
-def world(site: FakeSite, monkeypatch: pytest.MonkeyPatch) -> NewsWorld:
-    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
-    for key, value in w.env().items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("FETCH_TIMEOUT", "5")
-    return w
+# `newsbot digest` reads the news world from the environment.
+pytestmark = pytest.mark.usefixtures("world_in_env")
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -23,30 +21,14 @@ from bot.config import Settings
 from bot.pipeline import Pipeline
 from bot.rounds import Digests
 from bot.store import Store
-from tests.fakes.newsfeeds import FED, NORTH_KOREA
-from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.databases import PG_URL, TABLES, new_pg_database, sqlite_url
+from tests.fakes.newsworld import NewsWorld
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.outbox import Outbox
-from tests.fakes.site import FakeSite
 
-# Read at import time: the autouse clean_env fixture strips NEWSBOT_* before each test.
-PG_URL = os.environ.get(
-    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 IN_CI = bool(os.environ.get("CI"))
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-TABLES = (
-    "chats",
-    "subscriptions",
-    "articles",
-    "summaries",
-    "sent_stories",
-    "digest_deliveries",
-    "feed_state",
-)
-
 
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
@@ -67,27 +49,10 @@ def pg_admin() -> Iterator[Engine]:
     engine.dispose()
 
 
-@contextmanager
-def new_pg_database(admin: Engine) -> Iterator[str]:
-    name = f"newsbot_test_{uuid4().hex[:16]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def pg_module_url(pg_admin: Engine) -> Iterator[str]:
     with new_pg_database(pg_admin) as url:
         yield url
-
-
-def sqlite_url(directory: Path) -> str:
-    # A directory that does not exist yet: the store must create it.
-    return f"sqlite:///{directory / 'data' / 'newsbot.sqlite3'}"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -136,11 +101,10 @@ def eight() -> datetime:
 
 
 @pytest.fixture
-def world(site: FakeSite, eight: datetime) -> NewsWorld:
-    # Subscriptions start now, so the first digest slot is tomorrow 08:00; the news is
-    # from just before it.
-    return serve_news_world(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED},
-                            now=eight + timedelta(days=1, minutes=-30))
+def news_now(eight: datetime) -> datetime:
+    """`world`'s news: subscriptions start now, so the first digest slot is tomorrow 08:00;
+    the news is from just before it."""
+    return eight + timedelta(days=1, minutes=-30)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.store import Store
-from tests.store.conftest import sqlite_url
+from tests.fakes.databases import sqlite_url
 
 THREADS = 8
 WRITES = 50

@@ -8,31 +8,17 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
-from bot.config import Settings
-from bot.pipeline import Pipeline
 from bot.rounds import Digests, is_dead_local_worker
 from bot.store import Store
-from tests.fakes.newsfeeds import FED, NORTH_KOREA
-from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.outbox import Outbox
-from tests.fakes.site import FakeSite
 
-TODAY = datetime.now(UTC).date()
-EIGHT = datetime.combine(TODAY, time(8, 0), tzinfo=UTC)
-
-
-@pytest.fixture
-def world(site: FakeSite) -> NewsWorld:
-    # Subscriptions start now, so the first digest slot is tomorrow 08:00; the news is
-    # from just before it.
-    return serve_news_world(site, {"North Korea": NORTH_KOREA, "Federal Reserve": FED},
-                            now=EIGHT + timedelta(days=1, minutes=-30))
+MakeDigests = Callable[..., Digests]  # tests/store/conftest.py's `make_digests`
 
 
 @pytest.fixture
@@ -41,36 +27,13 @@ def llm() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def settings_for(world: NewsWorld, llm: FakeOpenAI | None = None) -> Settings:
-    return Settings(
-        news_search_feeds=world.templates, fetch_allow_private_hosts=world.allow_hosts,
-        fetch_timeout=5, summarizer="llm" if llm else "auto",
-        openai_base_url=llm.base_url if llm else None,
-    )
-
-
-@pytest.fixture
-async def make_digests(world: NewsWorld) -> AsyncIterator:
-    made: list[Pipeline] = []
-
-    def make(store: Store, *, llm: FakeOpenAI | None = None, at: datetime = EIGHT) -> Digests:
-        settings = settings_for(world, llm)
-        pipeline = Pipeline.build(settings)
-        made.append(pipeline)
-        return Digests(settings, pipeline=pipeline, store=store, clock=lambda: at)
-
-    yield make
-    for pipeline in made:
-        await pipeline.aclose()
-
-
 async def test_round_sends_each_due_chat_once_and_shares_summaries(
-    store: Store, make_digests, llm: FakeOpenAI
+    store: Store, make_digests: MakeDigests, llm: FakeOpenAI, eight: datetime
 ) -> None:
     chats = list(range(1, 7))
     for chat in chats:
         await asyncio.to_thread(store.subscriptions.add, chat, "North Korea", "search")
-    digests = make_digests(store, llm=llm, at=EIGHT + timedelta(days=1, minutes=1))
+    digests = make_digests(store, llm=llm, at=eight + timedelta(days=1, minutes=1))
     outbox = Outbox()
     report = await digests.run_round(outbox)
     assert report.sent == len(chats) and report.failed == 0
@@ -85,24 +48,26 @@ async def test_round_sends_each_due_chat_once_and_shares_summaries(
     assert again.sent == 0 and outbox.per_chat() == Counter({c: 1 for c in chats})
 
 
-async def test_next_day_repeats_nothing(store: Store, make_digests) -> None:
+async def test_next_day_repeats_nothing(
+    store: Store, make_digests: MakeDigests, eight: datetime
+) -> None:
     await asyncio.to_thread(store.subscriptions.add, 1, "North Korea", "search")
-    day1 = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
+    day1 = make_digests(store, at=eight + timedelta(days=1, minutes=1))
     outbox = Outbox()
     await day1.run_round(outbox)
     assert outbox.sent[0].story_count == 3
-    day2 = make_digests(store, at=EIGHT + timedelta(days=2, minutes=1))
+    day2 = make_digests(store, at=eight + timedelta(days=2, minutes=1))
     await day2.run_round(outbox)
     assert len(outbox.sent) == 2
     assert outbox.sent[1].topics[0].nothing_new  # same coverage: nothing repeated
 
 
 async def test_blocked_chat_goes_inactive_and_others_still_get_theirs(
-    store: Store, make_digests
+    store: Store, make_digests: MakeDigests, eight: datetime
 ) -> None:
     for chat in (1, 2, 3):
         await asyncio.to_thread(store.subscriptions.add, chat, "Federal Reserve", "search")
-    digests = make_digests(store, at=EIGHT + timedelta(days=1, minutes=1))
+    digests = make_digests(store, at=eight + timedelta(days=1, minutes=1))
     outbox = Outbox(gone={2})
     report = await digests.run_round(outbox)
     assert report.gone == 1 and report.sent == 2
@@ -111,9 +76,11 @@ async def test_blocked_chat_goes_inactive_and_others_still_get_theirs(
     assert blocked is not None and blocked.active is False
 
 
-async def test_failed_send_is_retried_later_not_lost(store: Store, make_digests) -> None:
+async def test_failed_send_is_retried_later_not_lost(
+    store: Store, make_digests: MakeDigests, eight: datetime
+) -> None:
     await asyncio.to_thread(store.subscriptions.add, 1, "Federal Reserve", "search")
-    start = EIGHT + timedelta(days=1, minutes=1)
+    start = eight + timedelta(days=1, minutes=1)
     outbox = Outbox(failing={1})
     first = await make_digests(store, at=start).run_round(outbox)
     assert first.failed == 1 and not outbox.sent
@@ -125,12 +92,12 @@ async def test_failed_send_is_retried_later_not_lost(store: Store, make_digests)
 
 
 async def test_two_processes_racing_send_each_digest_once(
-    store: Store, other_store: Store, make_digests
+    store: Store, other_store: Store, make_digests: MakeDigests, eight: datetime
 ) -> None:
     chats = list(range(100, 120))
     for chat in chats:
         await asyncio.to_thread(store.subscriptions.add, chat, "Federal Reserve", "search")
-    at = EIGHT + timedelta(days=1, minutes=1)
+    at = eight + timedelta(days=1, minutes=1)
     a, b = make_digests(store, at=at), make_digests(other_store, at=at)
     b.worker = a.worker + "-b"  # two processes, one host
     outbox = Outbox()
@@ -140,10 +107,10 @@ async def test_two_processes_racing_send_each_digest_once(
 
 
 async def test_claims_of_a_killed_process_are_released_on_restart(
-    store: Store, make_digests
+    store: Store, make_digests: MakeDigests, eight: datetime
 ) -> None:
     await asyncio.to_thread(store.subscriptions.add, 1, "Federal Reserve", "search")
-    at = EIGHT + timedelta(days=1, minutes=1)
+    at = eight + timedelta(days=1, minutes=1)
     dead = f"{socket.gethostname()}:{_dead_pid()}"
     assert await asyncio.to_thread(
         store.deliveries.claim, [(1, at.date())], worker=dead, now=at) == [(1, at.date())]

@@ -14,10 +14,9 @@ from bot.rounds import ChatDigest
 from bot.store import Store
 from bot.telegram.digest_render import render_digest
 from tests.fakes.botapi import parse_html
-from tests.fakes.newsfeeds import NORTH_KOREA
+from tests.fakes.newsfeeds import NORTH_KOREA, aged, covered_at
 from tests.fakes.newsworld import serve_news_world
 from tests.fakes.site import FakeSite
-from tests.store.test_round_memory import aged, covered_at
 
 TOPIC = "North Korea"
 MISSILE = [r for r in NORTH_KOREA if r.story == "missile"]

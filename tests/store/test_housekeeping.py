@@ -25,18 +25,24 @@ from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss
 from tests.fakes.outbox import Outbox
 from tests.fakes.site import FakeSite, Request, Response
 
-NOW = datetime.now(UTC)
+
+@pytest.fixture
+def now() -> datetime:
+    """The rounds' clock, read per test (not at import: a run may cross midnight)."""
+    return datetime.now(UTC)
 
 
 @pytest.fixture
-async def make_digests(site: FakeSite) -> AsyncIterator[Callable[[Store], Digests]]:
+async def make_digests(
+    site: FakeSite, now: datetime
+) -> AsyncIterator[Callable[[Store], Digests]]:
     made: list[Digests] = []
 
     def make(store: Store) -> Digests:
         settings = Settings(fetch_allow_private_hosts=[site.host], fetch_timeout=5,
                             summarizer="extractive", news_search_feeds=[])
         digests = Digests(settings, pipeline=Pipeline.build(settings), store=store,
-                          clock=lambda: NOW)
+                          clock=lambda: now)
         made.append(digests)
         return digests
 
@@ -56,15 +62,15 @@ def cache_article(store: Store, url: str, fetched_at: datetime) -> None:
 
 
 async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feeds(
-    store: Store, make_digests: Callable[[Store], Digests]
+    store: Store, make_digests: Callable[[Store], Digests], now: datetime
 ) -> None:
     digests = make_digests(store)
-    cache_article(store, "https://ukrinform.ua/old", NOW - timedelta(days=8))
-    cache_article(store, "https://ukrinform.ua/fresh", NOW - timedelta(days=6))
+    cache_article(store, "https://ukrinform.ua/old", now - timedelta(days=8))
+    cache_article(store, "https://ukrinform.ua/fresh", now - timedelta(days=6))
     store.chats.upsert(1)
     for key, age in (("old", 4), ("new", 2)):
         story = SentStory(key, frozenset({f"https://a/{key}"}), outlet_count=1)
-        store.sent.record(1, [story], NOW - timedelta(days=age))
+        store.sent.record(1, [story], now - timedelta(days=age))
     store.subscriptions.add(1, "https://feeds.example/followed.xml", "feed")
     for url in ("https://feeds.example/followed.xml", "https://feeds.example/dropped.xml"):
         store.feeds.put(url, FeedState(etag='"e1"'))
@@ -85,16 +91,16 @@ async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feed
 
 
 async def test_cache_ttl_days_is_the_setting_that_decides(
-    store: Store, make_digests: Callable[[Store], Digests]
+    store: Store, make_digests: Callable[[Store], Digests], now: datetime
 ) -> None:
     digests = make_digests(store)
     digests.settings = digests.settings.model_copy(update={"cache_ttl_days": 2})
-    cache_article(store, "https://ukrinform.ua/three-days", NOW - timedelta(days=3))
+    cache_article(store, "https://ukrinform.ua/three-days", now - timedelta(days=3))
     assert (await digests.housekeeping())["articles"] == 1
 
 
-def feed_route(site: FakeSite) -> str:
-    body = publisher_rss("BBC News - Home", NORTH_KOREA, now=NOW)
+def feed_route(site: FakeSite, now: datetime) -> str:
+    body = publisher_rss("BBC News - Home", NORTH_KOREA, now=now)
 
     def feed(req: Request) -> Response:
         if req.headers.get("If-None-Match") == '"v1"':
@@ -105,9 +111,9 @@ def feed_route(site: FakeSite) -> str:
 
 
 async def test_feed_validators_survive_a_restart_and_items_still_come(
-    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
+    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite, now: datetime
 ) -> None:
-    url = feed_route(site)
+    url = feed_route(site, now)
     await asyncio.to_thread(store.subscriptions.add, 1, url, "feed")
     before = await make_digests(store).topic_stories(url, kind="feed")
     assert store.feeds.get(url) is not None  # kept in feed_state
@@ -121,9 +127,9 @@ async def test_feed_validators_survive_a_restart_and_items_still_come(
 
 
 async def test_an_unfollowed_feed_leaves_memory_at_the_next_round(
-    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite
+    store: Store, make_digests: Callable[[Store], Digests], site: FakeSite, now: datetime
 ) -> None:
-    url = feed_route(site)
+    url = feed_route(site, now)
     await asyncio.to_thread(store.subscriptions.add, 1, url, "feed")
     digests = make_digests(store)
     await digests.topic_stories(url, kind="feed")

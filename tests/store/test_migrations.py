@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.store import Store, head_revision, migrate
 from bot.store.engine import make_engine
 from bot.store.migrate import current_revision
-from tests.store.conftest import TABLES
+from tests.fakes.databases import TABLES
 
 
 def test_migrate_empty_database_reaches_head_with_every_table(empty_database_url: str) -> None:

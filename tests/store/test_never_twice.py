@@ -13,7 +13,7 @@ Bot API.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -30,13 +30,10 @@ from bot.telegram.delivery import DigestSender
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.outgoing import MarkupBot
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.newsfeeds import FED, NORTH_KOREA
-from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.newsfeeds import FED, NORTH_KOREA, Report
+from tests.fakes.newsworld import NewsWorld
 from tests.fakes.outbox import Outbox
-from tests.fakes.site import FakeSite
 
-TODAY = datetime.now(UTC).date()
-AT = datetime.combine(TODAY, time(8, 1), tzinfo=UTC) + timedelta(days=1)
 TITLE = "Your daily digest"
 # Six topics over two news stories' coverage: a digest too long for one Telegram message.
 WORLD = {"North Korea": NORTH_KOREA, "Korean Peninsula": NORTH_KOREA, "Pyongyang": NORTH_KOREA,
@@ -45,24 +42,31 @@ TOPICS = tuple(WORLD)
 
 
 @pytest.fixture
-def world(site: FakeSite) -> NewsWorld:
-    return serve_news_world(site, WORLD, now=AT - timedelta(minutes=30))
+def at() -> datetime:
+    """Tomorrow 08:01 UTC, just after the default slot (the clock is read per test)."""
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(8, 1), tzinfo=UTC)
 
 
 @pytest.fixture
-async def digests(store: Store, world: NewsWorld) -> AsyncIterator[Digests]:
+def news_topics() -> Mapping[str, Sequence[Report]]:
+    return WORLD
+
+
+@pytest.fixture
+def news_now(at: datetime) -> datetime:
+    """`world`'s news is from half an hour before the round."""
+    return at - timedelta(minutes=30)
+
+
+@pytest.fixture
+async def digests(store: Store, world: NewsWorld, at: datetime) -> AsyncIterator[Digests]:
     settings = Settings(news_search_feeds=world.templates,
                         fetch_allow_private_hosts=world.allow_hosts, fetch_timeout=5,
                         summarizer="extractive", digest_max_stories=20)
-    made = Digests(settings, pipeline=Pipeline.build(settings), store=store, clock=lambda: AT)
+    made = Digests(settings, pipeline=Pipeline.build(settings), store=store, clock=lambda: at)
     yield made
     await made.pipeline.aclose()
-
-
-@pytest.fixture
-def botapi() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as api:
-        yield api
 
 
 @pytest.fixture
@@ -124,22 +128,22 @@ def refuse_sent(store: Store) -> Iterator[object]:
 
 
 async def test_a_digest_whose_sent_record_failed_is_not_sent_again(
-    store: Store, digests: Digests, refuse_sent
+    store: Store, digests: Digests, refuse_sent, at: datetime
 ) -> None:
     await asyncio.to_thread(follow, store, 1)
     outbox = Outbox()
-    first = await digests.run_round(outbox, now=AT)
+    first = await digests.run_round(outbox, now=at)
     assert first.sent == 1 and outbox.per_chat() == {1: 1}
-    delivery = store.deliveries.get(1, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(1, at.date())
     assert delivery is not None and delivery.status == "claimed"  # the record did fail
     refuse_sent.heal()
     # Past the 30 minutes after which a claim is stale and its digest would be taken over.
     for minutes in (6, 31, 45):
-        await digests.run_round(outbox, now=AT + timedelta(minutes=minutes))
+        await digests.run_round(outbox, now=at + timedelta(minutes=minutes))
     assert outbox.per_chat() == {1: 1}
-    delivery = store.deliveries.get(1, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(1, at.date())
     assert delivery is not None and delivery.status == "sent"
-    assert len(store.sent.since(1, AT - timedelta(days=1))) > 0
+    assert len(store.sent.since(1, at - timedelta(days=1))) > 0
 
 
 # --- a digest of several parts ----------------------------------------------------------------
@@ -150,27 +154,27 @@ def texts(api: FakeBotAPI, chat: int) -> list[str]:
 
 
 async def test_a_scheduled_digest_resumes_at_the_part_that_failed(
-    store: Store, digests: Digests, sender: DigestSender, botapi: FakeBotAPI
+    store: Store, digests: Digests, sender: DigestSender, botapi: FakeBotAPI, at: datetime
 ) -> None:
     await asyncio.to_thread(follow, store, 2)
     # Part 1 goes through; part 2 is lost every time the flood limiter tries it.
     botapi.stall_next("sendMessage", 0.05, deliver=False, after=1, times=4)
-    first = await digests.run_round(sender, now=AT)
+    first = await digests.run_round(sender, now=at)
     assert first.failed == 1
     (part1,) = texts(botapi, 2)
     assert part1.startswith(TITLE)
-    later = await digests.run_round(sender, now=AT + timedelta(minutes=6))
+    later = await digests.run_round(sender, now=at + timedelta(minutes=6))
     assert later.sent == 1
     got = texts(botapi, 2)
     print(f"\nscheduled digest: {len(got)} parts")
     assert len(got) >= 2 and got[0] == part1
     assert sum(TITLE in t for t in got) == 1  # part 1 arrived once
     assert len(set(got)) == len(got)  # no part twice
-    delivery = store.deliveries.get(2, TODAY + timedelta(days=1))
+    delivery = store.deliveries.get(2, at.date())
     assert delivery is not None and delivery.status == "sent"
     # Recorded from the saved plan with each story's points, so a later update can say
     # which points are new.
-    recorded = store.sent.since(2, AT - timedelta(days=1))
+    recorded = store.sent.since(2, at - timedelta(days=1))
     assert any(s.points for s in recorded.values())
 
 

@@ -8,12 +8,11 @@ morning digest, and the next digest must still know it was sent.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.rounds import ChatDigest
 from bot.store import Store
-from tests.fakes.newsfeeds import NORTH_KOREA, Report
+from tests.fakes.newsfeeds import NORTH_KOREA, aged, covered_at
 from tests.fakes.newsworld import serve_news_world
 from tests.fakes.site import FakeSite
 
@@ -27,16 +26,6 @@ def headlines(digest: ChatDigest) -> list[str]:
 
 def missile_in(digest: ChatDigest) -> bool:
     return any("missile" in h.lower() for h in headlines(digest))
-
-
-def covered_at(report: Report, when: datetime, world_now: datetime) -> Report:
-    """`report` as if published at `when`, in a world served at `world_now`."""
-    return replace(report, hours_ago=(world_now - when).total_seconds() / 3600)
-
-
-def aged(reports: list[Report], by: timedelta) -> list[Report]:
-    """The same reports, seen `by` later (their publication times stay put)."""
-    return [replace(r, hours_ago=r.hours_ago + by.total_seconds() / 3600) for r in reports]
 
 
 async def test_a_story_that_grows_after_the_morning_digest_is_not_sent_again_as_new(

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 
 from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.databases import PG_URL, new_pg_database
 from tests.fakes.process import FAKE_TOKEN, BotProcess, newsbot
-from tests.store.conftest import PG_URL, new_pg_database
 
 
 def short_form(url: str) -> str:

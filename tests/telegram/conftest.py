@@ -1,27 +1,22 @@
-"""A real PTB Application polling a fake Bot API on loopback, reading pages from a FakeSite."""
+"""The Telegram suite: a migrated database per test, and `newsbot run` as a real process.
+
+The bot harness itself (`botapi`, `bot_settings`, `start_bot`) is shared by every suite:
+tests/harness.py.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import os
 import shutil
-from collections.abc import Callable, Iterator
-from datetime import datetime
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.telegram.app import BotApp, PipelineFactory, build_application
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.runner import fast_limiter, running
-from tests.fakes.site import FakeSite
-
-
-@pytest.fixture(autouse=True)
-def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opt in to PTB's coming `RetryAfter.retry_after` type: the old one warns when raised."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+from tests.fakes.process import REPO, NewsbotRun
 
 
 @pytest.fixture(scope="session")
@@ -43,38 +38,22 @@ def fresh_database(migrated_sqlite: Path, clean_env: Path) -> None:
 
 
 @pytest.fixture
-def botapi() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as api:
-        yield api
+def newsbot_run(botapi: FakeBotAPI) -> Iterator[NewsbotRun]:
+    """`newsbot_run(*args, **settings)`: `newsbot run` as a child process on the fake Bot API;
+    whatever is still running at the end of the test is killed."""
+    procs: list[subprocess.Popen[str]] = []
 
+    def start(*args: str, **env: str) -> subprocess.Popen[str]:
+        environ = {**os.environ, "TELEGRAM_BOT_TOKEN": botapi.token,
+                   "TELEGRAM_API_URL": botapi.base_url, "SUMMARIZER": "extractive",
+                   "PYTHONPATH": str(REPO), **env}
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", *args], env=environ,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        return proc
 
-@pytest.fixture
-def bot_settings(botapi: FakeBotAPI, site: FakeSite) -> Callable[..., Settings]:
-    def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "telegram_bot_token": botapi.token,
-            "telegram_api_url": botapi.base_url,
-            "summarizer": "extractive",
-            "fetch_allow_private_hosts": [site.host],
-            "fetch_timeout": 3.0,
-        }
-        values.update(overrides)
-        return Settings(**values)
-
-    return make
-
-
-@pytest.fixture
-def start_bot(bot_settings: Callable[..., Settings]) -> Callable[..., Any]:
-    """`async with start_bot(ALLOWED_USERS="1") as app:` — a running bot with these settings."""
-
-    def start(*, pipeline_factory: PipelineFactory | None = None,
-              clock: Callable[[], datetime] | None = None, digest_tick: float | None = None,
-              **overrides: Any) -> contextlib.AbstractAsyncContextManager[BotApp]:
-        # No scheduled rounds unless a test asks: most tests are about one conversation.
-        app = build_application(bot_settings(**overrides), pipeline_factory=pipeline_factory,
-                                rate_limiter=fast_limiter(), clock=clock,
-                                digest_tick=digest_tick)
-        return running(app)
-
-    return start
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -6,21 +6,12 @@ command line, the signal handling and the startup log line (each costs seconds o
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from bot.config import Settings
 from bot.telegram.app import ConfigError, build_application
 from tests.fakes.botapi import FakeBotAPI
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.fakes.process import NewsbotRun, free_port, stop
 
 
 def test_a_missing_token_is_a_clear_config_error() -> None:
@@ -28,40 +19,9 @@ def test_a_missing_token_is_a_clear_config_error() -> None:
         build_application(Settings())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def newsbot_run(botapi: FakeBotAPI) -> Iterator[object]:
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(*args: str, **env: str) -> subprocess.Popen[str]:
-        environ = {**os.environ, "TELEGRAM_BOT_TOKEN": botapi.token,
-                   "TELEGRAM_API_URL": botapi.base_url, "SUMMARIZER": "extractive",
-                   "PYTHONPATH": str(REPO), **env}
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", *args], env=environ,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=15)
-    assert proc.returncode == 0, err
-    return err
-
-
-def test_webhook_checks_the_secret_on_every_request(botapi: FakeBotAPI, newsbot_run) -> None:
+def test_webhook_checks_the_secret_on_every_request(
+    botapi: FakeBotAPI, newsbot_run: NewsbotRun
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
     proc = newsbot_run("--webhook-url", url, "--listen", "127.0.0.1", "--port", str(port),

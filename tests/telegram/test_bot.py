@@ -13,24 +13,12 @@ from bot.pipeline import Pipeline
 from bot.telegram import messages
 from bot.telegram.app import build_application
 from tests.fakes.articles import SEED_TITLE, article_html
-from tests.fakes.botapi import BotMessage, FakeBotAPI
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite
+from tests.harness import StartBot, replies
 
 USER = 1001
-StartBot = Callable[..., Any]
-
-
-def replies(api: FakeBotAPI, chat_id: int, n: int) -> Callable[[], list[BotMessage]]:
-    """A predicate: the bot's messages in the chat once there are `n` and none says Reading…"""
-
-    def check() -> list[BotMessage]:
-        sent = api.sent_to(chat_id)
-        if len(sent) >= n and not any(m.text.startswith("Reading ") for m in sent):
-            return sent
-        return []
-
-    return check
 
 
 async def test_start_explains_the_bot_and_registers_commands(
@@ -245,7 +233,9 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_without_retries(
         botapi.push_message(url)
         await botapi.wait_for(lambda: botapi.calls("sendMessage"))
         store = app.bot_data.services.store
-        await botapi.wait_for(lambda: store.chats.get(USER).active is False)
+        await botapi.wait_for(
+            lambda: (chat := store.chats.get(USER)) is not None and chat.active is False
+        )
     assert [c.status for c in botapi.calls("sendMessage")] == [403]
 
 

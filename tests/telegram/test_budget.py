@@ -10,12 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from tests.fakes.articles import article_html
 from tests.fakes.botapi import BotMessage, FakeBotAPI
-from tests.fakes.newsfeeds import NORTH_KOREA
-from tests.fakes.newsworld import serve_news_world
+from tests.fakes.newsworld import NewsWorld
 from tests.fakes.site import FakeSite, Response
 
 USER = 1001
@@ -26,13 +23,6 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <item><title>Something happened</title><link>http://example.org/a</link>
 <pubDate>Wed, 25 Nov 2026 10:00:00 GMT</pubDate><description>It did.</description></item>
 </channel></rss>"""
-
-
-@pytest.fixture
-def world(site: FakeSite) -> dict[str, Any]:
-    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
-    return {"news_search_feeds": w.templates, "fetch_allow_private_hosts": w.allow_hosts,
-            "fetch_timeout": 5.0}
 
 
 async def say(api: FakeBotAPI, text: str, *, chat_id: int = USER, **kw: Any) -> BotMessage:
@@ -65,14 +55,14 @@ async def test_subscribe_checks_duplicates_and_the_cap_before_fetching_the_feed(
 
 
 async def test_links_feed_checks_and_digests_share_one_budget(
-    botapi: FakeBotAPI, site: FakeSite, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, site: FakeSite, world: NewsWorld, start_bot: StartBot
 ) -> None:
     good = site.page("/good", article_html("A good story"))
     later = site.page("/later", article_html("A later story"))
     missing = site.url("/missing")
     feed = site.route("/feed.xml", Response(RSS, content_type="application/rss+xml"))
     feed2 = site.route("/feed2.xml", Response(RSS, content_type="application/rss+xml"))
-    async with start_bot(**world, rate_limit_links=3, rate_limit_window=600):
+    async with start_bot(**world.settings(), rate_limit_links=3, rate_limit_window=600):
         failed = await say(botapi, missing)  # failed links cost nothing…
         first = await say(botapi, good)  # 1
         cached = await say(botapi, good)  # …and neither do cached answers
@@ -99,14 +89,14 @@ async def test_links_feed_checks_and_digests_share_one_budget(
 
 
 async def test_digest_on_demand_is_capped_per_chat_and_says_how_long_to_wait(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
-    async with start_bot(**world):  # DIGEST_ON_DEMAND_PER_HOUR defaults to 3
+    async with start_bot(**world.settings()):  # DIGEST_ON_DEMAND_PER_HOUR defaults to 3
         await say(botapi, "/subscribe North Korea")
         digests = [await say(botapi, "/digest") for _ in range(3)]
         fourth = await say(botapi, "/digest")
         searches = len(botapi.sent_to(USER))
-    async with start_bot(**world, digest_on_demand_per_hour=1) as app:
+    async with start_bot(**world.settings(), digest_on_demand_per_hour=1) as app:
         await say(botapi, "/digest", chat_id=-100500, user_id=USER)  # no topics: not counted
         app.bot_data.services.store.subscriptions.add(-100500, "North Korea")
         group_first = await say(botapi, "/digest", chat_id=-100500, user_id=USER)
@@ -121,7 +111,7 @@ async def test_digest_on_demand_is_capped_per_chat_and_says_how_long_to_wait(
 
 
 async def test_scheduled_digests_are_not_charged(
-    botapi: FakeBotAPI, site: FakeSite, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, site: FakeSite, world: NewsWorld, start_bot: StartBot
 ) -> None:
     # A clock 10 minutes after the chat's digest slot (near real time: the store stamps
     # subscriptions with the real time, and slots before them are not caught up on).
@@ -129,7 +119,7 @@ async def test_scheduled_digests_are_not_charged(
     slot = (now - timedelta(minutes=5)).time()
     first = site.page("/first", article_html("First story"))
     second = site.page("/second", article_html("Second story"))
-    async with start_bot(**world, rate_limit_links=1, clock=lambda: now,
+    async with start_bot(**world.settings(), rate_limit_links=1, clock=lambda: now,
                          digest_tick=0.05) as app:
         store = app.bot_data.services.store
         await asyncio.to_thread(store.subscriptions.add, USER, "North Korea")

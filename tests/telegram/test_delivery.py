@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine
@@ -19,59 +18,15 @@ from bot.pipeline import Pipeline
 from bot.rounds import ChatDigest, Digests
 from bot.store import Store, StoreSummaryCache
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.newsfeeds import NORTH_KOREA
-from tests.fakes.newsworld import serve_news_world
-from tests.fakes.site import FakeSite
-
-StartBot = Callable[..., Any]
-PG_URL = os.environ.get(
-    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-
-class Frozen:
-    """A clock stopped 10 minutes from now, and a digest slot 5 minutes from now.
-
-    Near real time on purpose: the store stamps subscriptions with the real time, and a
-    slot before the first subscription is never caught up on.
-    """
-
-    def __init__(self) -> None:
-        real_now = datetime.now(UTC).replace(second=0, microsecond=0)
-        slot_at = real_now + timedelta(minutes=5)
-        self.slot, self.slot_date = slot_at.time(), slot_at.date()
-        self.now = real_now + timedelta(minutes=10)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def frozen() -> Frozen:
-    return Frozen()
-
-
-@pytest.fixture
-def world(site: FakeSite) -> dict[str, Any]:
-    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
-    return {"news_search_feeds": w.templates, "fetch_allow_private_hosts": w.allow_hosts,
-            "fetch_timeout": 5.0}
-
-
-def follow(store: Store, chat_id: int, slot: time) -> None:
-    store.subscriptions.add(chat_id, "North Korea")
-    store.chats.set_schedule(chat_id, slot, "UTC")
-
-
-def digests_in(api: FakeBotAPI, chat_id: int) -> list[Any]:
-    return [m for m in api.sent_to(chat_id) if m.text.startswith("Your daily digest")]
+from tests.fakes.databases import PG_URL, new_pg_database
+from tests.fakes.newsworld import NewsWorld
+from tests.harness import Frozen, StartBot, digests_in, follow
 
 
 async def test_a_due_chat_gets_exactly_one_digest_from_the_ticking_job(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
 ) -> None:
-    async with start_bot(**world, clock=frozen, digest_tick=0.05) as app:
+    async with start_bot(**world.settings(), clock=frozen, digest_tick=0.05) as app:
         services = app.bot_data.services
         await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
         later = (frozen.now + timedelta(hours=1)).time()
@@ -88,11 +43,11 @@ async def test_a_due_chat_gets_exactly_one_digest_from_the_ticking_job(
 
 
 async def test_a_blocked_chat_is_marked_inactive_and_others_still_get_theirs(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
 ) -> None:
     botapi.block(1002)
     botapi.fail_next("sendMessage", status=429, retry_after=1)  # and Telegram is busy once
-    async with start_bot(**world, clock=frozen) as app:
+    async with start_bot(**world.settings(), clock=frozen) as app:
         services = app.bot_data.services
         for chat_id in (1001, 1002):
             await asyncio.to_thread(follow, services.store, chat_id, frozen.slot)
@@ -108,13 +63,13 @@ async def test_a_blocked_chat_is_marked_inactive_and_others_still_get_theirs(
 
 
 async def test_a_bot_api_that_is_briefly_unavailable_still_gets_the_digest_once(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
 ) -> None:
     # Two 503s (retried with backoff), then a 429 (waited out as asked): the same retry
     # policy as fetching and the model (bot.retries), and one digest in the end.
     botapi.fail_next("sendMessage", times=2, status=503, description="Service Unavailable")
     botapi.fail_next("sendMessage", status=429, retry_after=1)
-    async with start_bot(**world, clock=frozen) as app:
+    async with start_bot(**world.settings(), clock=frozen) as app:
         services = app.bot_data.services
         await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
         report = await services.rounds.tick()
@@ -124,9 +79,9 @@ async def test_a_bot_api_that_is_briefly_unavailable_still_gets_the_digest_once(
 
 
 async def test_a_tick_while_a_round_runs_is_skipped(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
 ) -> None:
-    async with start_bot(**world, clock=frozen) as app:
+    async with start_bot(**world.settings(), clock=frozen) as app:
         services = app.bot_data.services
         await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
         first = asyncio.create_task(services.rounds.tick())
@@ -142,7 +97,6 @@ async def test_a_tick_while_a_round_runs_is_skipped(
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    from tests.store.conftest import new_pg_database
 
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT",
                           connect_args={"connect_timeout": 5})
@@ -163,9 +117,9 @@ def pg_url() -> Iterator[str]:
 
 @pytest.mark.postgres
 async def test_two_schedulers_on_one_database_send_each_digest_once(
-    pg_url: str, world: dict[str, Any], frozen: Frozen
+    pg_url: str, world: NewsWorld, frozen: Frozen
 ) -> None:
-    settings = Settings(database_url=pg_url, summarizer="extractive", **world)
+    settings = Settings(database_url=pg_url, summarizer="extractive", **world.settings())
     stores = [Store.from_settings(settings) for _ in range(2)]
     pipelines = [Pipeline.build(settings, cache=StoreSummaryCache(s)) for s in stores]
     schedulers = [Digests(settings, pipeline=p, store=s, clock=frozen)
@@ -193,9 +147,9 @@ async def test_two_schedulers_on_one_database_send_each_digest_once(
 
 @pytest.mark.parametrize("paid", [True, False])
 async def test_digests_carry_allow_paid_broadcast_exactly_when_paid_broadcasts_are_on(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen, paid: bool
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen, paid: bool
 ) -> None:
-    async with start_bot(**world, clock=frozen, telegram_paid_broadcast=paid) as app:
+    async with start_bot(**world.settings(), clock=frozen, telegram_paid_broadcast=paid) as app:
         services = app.bot_data.services
         await asyncio.to_thread(follow, services.store, 1001, frozen.slot)
         report = await services.rounds.tick()

@@ -16,7 +16,9 @@ from bot.telegram import messages
 from tests.fakes.articles import SEED_TITLE, article_html
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.site import FakeSite
-from tests.telegram.test_bot import USER, StartBot, replies
+from tests.harness import StartBot, replies
+
+USER = 1001
 
 BALLAST = {
     "ballast": "INSERT INTO ballast VALUES (zeroblob({size}))",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,17 +14,12 @@ from typing import Any
 
 from tests.fakes.articles import article_html
 from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.newsworld import NewsWorld
+from tests.fakes.process import free_port
 from tests.fakes.site import FakeSite, Response
-from tests.telegram.test_bot import USER, replies
-from tests.telegram.test_delivery import Frozen, digests_in, follow, frozen, world  # noqa: F401
+from tests.harness import Frozen, StartBot, digests_in, follow, replies
 
-StartBot = Callable[..., Any]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+USER = 1001
 
 
 def get(port: int, path: str) -> tuple[int, str, str]:
@@ -79,6 +73,7 @@ async def test_healthz_is_200_while_the_database_answers_and_rounds_tick(
         assert (status, ctype) == (200, "application/json"), body
         assert json.loads(body)["database"] == "ok"
         # A scheduler that stopped ticking (its last tick long ago) is unhealthy.
+        assert app.job_queue is not None  # the bot always runs its scheduler
         app.job_queue.scheduler.pause()
         async with rounds._lock:
             rounds.last_tick = time.time() - 3600
@@ -130,11 +125,11 @@ async def test_metrics_count_links_summarized_and_failed_by_cause(
 
 
 async def test_metrics_count_digests_sent_rounds_and_telegram_429s(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot, frozen: Frozen  # noqa: F811
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
 ) -> None:
     port = free_port()
     botapi.fail_next("sendMessage", status=429, retry_after=1)
-    async with start_bot(**world, clock=frozen, metrics_port=port) as app:
+    async with start_bot(**world.settings(), clock=frozen, metrics_port=port) as app:
         _, _, before = await aget(port, "/metrics")
         services = app.bot_data.services
         await asyncio.to_thread(follow, services.store, 1001, frozen.slot)

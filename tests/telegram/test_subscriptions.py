@@ -6,24 +6,13 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from bot.telegram import messages
 from tests.fakes.botapi import BotMessage, FakeBotAPI
-from tests.fakes.newsfeeds import NORTH_KOREA
-from tests.fakes.newsworld import serve_news_world
+from tests.fakes.newsworld import NewsWorld
 from tests.fakes.site import FakeSite, Response
 
 USER = 1001
 StartBot = Callable[..., Any]
-
-
-@pytest.fixture
-def world(site: FakeSite) -> dict[str, Any]:
-    """Settings overrides that point the bot's news search at the loopback news world."""
-    w = serve_news_world(site, {"North Korea": NORTH_KOREA})
-    return {"news_search_feeds": w.templates, "fetch_allow_private_hosts": w.allow_hosts,
-            "fetch_timeout": 5.0}
 
 
 def sent(api: FakeBotAPI, n: int, chat_id: int = USER) -> Callable[[], list[BotMessage]]:
@@ -39,9 +28,9 @@ async def say(api: FakeBotAPI, text: str, *, chat_id: int = USER, **kw: Any) -> 
 
 
 async def test_subscribe_topics_and_digest_then_nothing_new(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
-    async with start_bot(**world) as app:
+    async with start_bot(**world.settings()) as app:
         ok = await say(botapi, "/subscribe North Korea")
         listed = await say(botapi, "/topics")
         digest = await say(botapi, "/digest")
@@ -76,9 +65,9 @@ async def test_subscribe_topics_and_digest_then_nothing_new(
 
 
 async def test_unsubscribe_with_the_keyboard_and_by_name(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
-    async with start_bot(**world) as app:
+    async with start_bot(**world.settings()) as app:
         store = app.bot_data.services.store
         for topic in ("Climate policy", "Elections " + "x" * 80, "Chess"):
             await say(botapi, f"/subscribe {topic}")
@@ -104,9 +93,9 @@ async def test_unsubscribe_with_the_keyboard_and_by_name(
 
 
 async def test_time_is_validated_and_shown(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
-    async with start_bot(**world) as app:
+    async with start_bot(**world.settings()) as app:
         store = app.bot_data.services.store
         usage = await say(botapi, "/time")
         bad_time = await say(botapi, "/time 25:61")
@@ -130,11 +119,11 @@ async def test_time_is_validated_and_shown(
 
 
 async def test_subscription_limits_get_clear_answers(
-    botapi: FakeBotAPI, site: FakeSite, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, site: FakeSite, world: NewsWorld, start_bot: StartBot
 ) -> None:
     site.route("/feed.xml", Response(RSS, content_type="application/rss+xml"))
     page = site.page("/not-a-feed", "<html><body><p>Hello</p></body></html>")
-    async with start_bot(**world, max_topics_per_chat=3) as app:
+    async with start_bot(**world.settings(), max_topics_per_chat=3) as app:
         store = app.bot_data.services.store
         usage = await say(botapi, "/subscribe")
         short = await say(botapi, "/subscribe x")
@@ -160,11 +149,11 @@ async def test_subscription_limits_get_clear_answers(
 
 
 async def test_group_commands_addressed_to_the_bot_work(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
     group = -100777
     botapi.set_admins(group, USER)  # in groups, only admins change settings
-    async with start_bot(**world) as app:
+    async with start_bot(**world.settings()) as app:
         ok = await say(botapi, "/subscribe@newsbot_test_bot Climate", chat_id=group)
         listed = await say(botapi, "/topics@newsbot_test_bot", chat_id=group)
         subs = app.bot_data.services.store.subscriptions.for_chat(group)
@@ -173,9 +162,9 @@ async def test_group_commands_addressed_to_the_bot_work(
 
 
 async def test_forget_asks_first_then_deletes_everything(
-    botapi: FakeBotAPI, world: dict[str, Any], start_bot: StartBot
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot
 ) -> None:
-    async with start_bot(**world) as app:
+    async with start_bot(**world.settings()) as app:
         store = app.bot_data.services.store
         await say(botapi, "/start", language_code="de")
         assert store.chats.get(USER).language == "de"  # first contact stores the language

@@ -9,12 +9,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.fakes.botapi import FakeBotAPI
-from tests.telegram.test_app import free_port, newsbot_run, stop  # noqa: F401 - a fixture
+from tests.fakes.process import NewsbotRun, free_port, stop
 
 MB = 1024 * 1024
 START = {"message": {"message_id": 0, "date": 0, "text": "/start",
@@ -24,7 +23,7 @@ START = {"message": {"message_id": 0, "date": 0, "text": "/start",
 
 
 def start_webhook(
-    botapi: FakeBotAPI, newsbot_run: Callable[..., subprocess.Popen[str]], **env: str  # noqa: F811
+    botapi: FakeBotAPI, newsbot_run: NewsbotRun, **env: str
 ) -> tuple[subprocess.Popen[str], int, dict[str, Any]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
@@ -74,7 +73,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def test_refusals_come_on_the_headers_before_any_body_is_read(
-    botapi: FakeBotAPI, newsbot_run  # noqa: F811
+    botapi: FakeBotAPI, newsbot_run
 ) -> None:
     proc, port, _ = start_webhook(botapi, newsbot_run, TELEGRAM_WEBHOOK_SECRET="s3cret-token")
     # The body never comes: an answer at all proves the server didn't wait to read it.
@@ -88,7 +87,7 @@ def test_refusals_come_on_the_headers_before_any_body_is_read(
 
 
 def test_eight_unauthenticated_95_mb_posts_barely_move_peak_memory(
-    botapi: FakeBotAPI, newsbot_run  # noqa: F811
+    botapi: FakeBotAPI, newsbot_run
 ) -> None:
     proc, port, _ = start_webhook(botapi, newsbot_run, TELEGRAM_WEBHOOK_SECRET="s3cret-token")
     before = peak_rss_mb(proc.pid)
@@ -107,7 +106,9 @@ def test_eight_unauthenticated_95_mb_posts_barely_move_peak_memory(
     assert after - before < 50
 
 
-def test_an_empty_webhook_secret_counts_as_unset(botapi: FakeBotAPI, newsbot_run) -> None:  # noqa: F811
+def test_an_empty_webhook_secret_counts_as_unset(
+    botapi: FakeBotAPI, newsbot_run: NewsbotRun
+) -> None:
     proc, port, hook = start_webhook(botapi, newsbot_run, TELEGRAM_WEBHOOK_SECRET="")
     secret = hook["secret_token"]
     assert secret and len(secret) >= 32  # a random one was registered with Telegram
