@@ -195,6 +195,7 @@ class _State:
     message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
     stalls: dict[str, list[_Stall | None]] = field(default_factory=dict)  # None: pass
+    held: dict[str, int] = field(default_factory=dict)  # calls a stall holds right now
     delays: dict[str, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
@@ -351,6 +352,11 @@ class FakeBotAPI(LoopbackServer):
                 [None] * after + [_Stall(seconds, deliver, chat_id)] * times
             )
 
+    def held(self, method: str) -> int:
+        """How many calls of `method` a stall is holding back right now (for `wait_for`)."""
+        with self._cond:
+            return self._state.held.get(method, 0)
+
     def clear_stalls(self) -> None:
         with self._cond:
             self._state.stalls.clear()
@@ -486,14 +492,23 @@ class FakeBotAPI(LoopbackServer):
                 (stalls.pop(i) for i, st in enumerate(stalls) if st is None or st.matches(params)),
                 None,
             )
-        if stall is not None:
+        if stall is None:
+            return self._dispatch_now(method, params)
+        self._hold(method, +1)
+        try:
             if not stall.deliver:
                 self.pause(stall.seconds)
                 return 504, "Gateway Timeout"
             answer = self._dispatch_now(method, params)
             self.pause(stall.seconds)
             return answer
-        return self._dispatch_now(method, params)
+        finally:
+            self._hold(method, -1)
+
+    def _hold(self, method: str, change: int) -> None:
+        with self._cond:
+            self._state.held[method] = self._state.held.get(method, 0) + change
+            self._cond.notify_all()
 
     def _dispatch_now(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         with self._cond:
