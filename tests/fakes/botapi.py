@@ -195,7 +195,7 @@ class _State:
     message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
     stalls: dict[str, list[_Stall | None]] = field(default_factory=dict)  # None: pass
-    held: dict[str, int] = field(default_factory=dict)  # calls a stall holds right now
+    stalled: dict[str, int] = field(default_factory=dict)  # calls a stall holds right now
     delays: dict[str, float] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
@@ -352,10 +352,10 @@ class FakeBotAPI(LoopbackServer):
                 [None] * after + [_Stall(seconds, deliver, chat_id)] * times
             )
 
-    def held(self, method: str) -> int:
+    def stalled(self, method: str) -> int:
         """How many calls of `method` a stall is holding back right now (for `wait_for`)."""
         with self._cond:
-            return self._state.held.get(method, 0)
+            return self._state.stalled.get(method, 0)
 
     def clear_stalls(self) -> None:
         with self._cond:
@@ -494,7 +494,7 @@ class FakeBotAPI(LoopbackServer):
             )
         if stall is None:
             return self._dispatch_now(method, params)
-        self._hold(method, +1)
+        self._stalling(method, +1)
         try:
             if not stall.deliver:
                 self.pause(stall.seconds)
@@ -503,11 +503,11 @@ class FakeBotAPI(LoopbackServer):
             self.pause(stall.seconds)
             return answer
         finally:
-            self._hold(method, -1)
+            self._stalling(method, -1)
 
-    def _hold(self, method: str, change: int) -> None:
+    def _stalling(self, method: str, change: int) -> None:
         with self._cond:
-            self._state.held[method] = self._state.held.get(method, 0) + change
+            self._state.stalled[method] = self._state.stalled.get(method, 0) + change
             self._cond.notify_all()
 
     def _dispatch_now(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:

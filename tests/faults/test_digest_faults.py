@@ -191,7 +191,7 @@ def test_killed_mid_round_and_restarted_sends_each_digest_once(
         # digest out but not yet recorded, rounds._Recorder): what went out is recorded,
         # and the next sends are in flight — the fake holds them, so they never take effect.
         botapi.wait_for_sync(
-            lambda: botapi.held("sendMessage") >= 1 and recorded_sent(db) >= delivered_first,
+            lambda: botapi.stalled("sendMessage") >= 1 and recorded_sent(db) >= delivered_first,
             timeout=60,
         )
         first.send_signal(signal.SIGKILL)
