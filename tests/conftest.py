@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from tests.fakes.databases import PG_URL
 from tests.fakes.newsfeeds import FED, NORTH_KOREA, Report
 from tests.fakes.newsworld import NewsWorld, serve_news_world
 from tests.fakes.site import FakeSite
@@ -180,6 +184,25 @@ def world_in_env(world: NewsWorld, monkeypatch: pytest.MonkeyPatch) -> NewsWorld
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("FETCH_TIMEOUT", "5")
     return world
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """An autocommit engine on the server's maintenance database, for CREATE/DROP DATABASE."""
+    engine = create_engine(
+        PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL at {make_url(PG_URL)!r} is unreachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ replicas share), each Redis test under a namespace of its own."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
 
 from bot.coordination import Coordination
-
-Make = Callable[[], Coordination]
+from tests.fakes.coordination import Make
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -27,11 +26,3 @@ async def replicas(request: pytest.FixtureRequest) -> AsyncIterator[Make]:
     yield make
     for coordination in made:
         await coordination.aclose()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    import asyncio
-
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.02)

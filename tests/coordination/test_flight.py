@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.coordination import SingleFlight
-from tests.coordination.conftest import Make, eventually
+from tests.fakes.coordination import Make, eventually
 
 
 class Work:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.coordination.conftest import Make
+from tests.fakes.coordination import Make
 
 
 async def test_allows_the_limit_then_says_how_long_to_wait(replicas: Make) -> None:

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
-from tests.fakes.botapi import FakeBotAPI, auto_entities
-from tests.fakes.process import BotProcess
-from tests.store.conftest import new_pg_database, pg_admin  # noqa: F401 - a fixture
-
-SECRET = "replica-shared-secret"
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.databases import new_pg_database
 
 
 @pytest.fixture
@@ -32,7 +27,7 @@ def botapi(token: str) -> Iterator[FakeBotAPI]:
 
 
 @pytest.fixture
-def database_url(pg_admin: Engine) -> Iterator[str]:  # noqa: F811
+def database_url(pg_admin: Engine) -> Iterator[str]:
     with new_pg_database(pg_admin) as url:
         yield url
 
@@ -42,49 +37,3 @@ def db(database_url: str) -> Iterator[Engine]:
     engine = create_engine(database_url)
     yield engine
     engine.dispose()
-
-
-def deliveries(db: Engine) -> list[tuple[int, str, str]]:
-    """(chat, status, worker) of every digest delivery row."""
-    with db.connect() as conn:
-        rows = conn.execute(text("SELECT chat_id, status, claimed_by FROM digest_deliveries"))
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
-
-
-class Replica:
-    """One `newsbot run --webhook-url` process, listening on a port of its own."""
-
-    def __init__(self, api: FakeBotAPI, port: int, tmp_path: Path, name: str,
-                 **settings: str) -> None:
-        self.url = f"http://127.0.0.1:{port}/telegram/hook"
-        self.api = api
-        data = tmp_path / name
-        data.mkdir()
-        self.process = BotProcess(
-            "--webhook-url", self.url, "--listen", "127.0.0.1", "--port", str(port),
-            cwd=data, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.base_url,
-            TELEGRAM_WEBHOOK_SECRET=SECRET, NEWSBOT_DATA_DIR=str(data / "data"), **settings,
-        )
-
-    def send(self, update: dict[str, Any]) -> None:
-        """What the load balancer does: this update goes to this replica."""
-        assert self.api.deliver_webhook(update, secret=SECRET, to=self.url) == 200
-
-    def __enter__(self) -> Replica:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.__exit__(*exc)
-
-    def kill(self) -> None:
-        self.process.proc.kill()
-        self.process.proc.wait(timeout=30)
-
-
-def message(text_: str, *, user: int) -> dict[str, Any]:
-    """A private message from `user`, as Telegram posts it to the webhook."""
-    person = {"id": user, "is_bot": False, "first_name": "Олена", "language_code": "en"}
-    found = auto_entities(text_)
-    return {"message": {"message_id": 0, "date": 0, "text": text_, "from": person,
-                        "chat": {"id": user, "type": "private", "first_name": "Олена"},
-                        **({"entities": found} if found else {})}}

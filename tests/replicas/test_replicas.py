@@ -22,9 +22,9 @@ from tests.fakes.articles import KYIV_BUDGET_PARAGRAPHS, article_html
 from tests.fakes.botapi import Call, FakeBotAPI
 from tests.fakes.newsfeeds import FED
 from tests.fakes.newsworld import NewsWorld, serve_news_world
+from tests.fakes.process import free_port
+from tests.fakes.replicas import Replica, deliveries, message
 from tests.fakes.site import FakeSite
-from tests.replicas.conftest import Replica, deliveries, message
-from tests.telegram.test_app import free_port
 
 LIMIT_SAID = "You've reached the limit of summaries"
 TITLE = "Your daily digest"

@@ -13,15 +13,13 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.pipeline import Pipeline
 from bot.rounds import Digests
 from bot.store import Store
-from tests.fakes.databases import PG_URL, TABLES, new_pg_database, sqlite_url
+from tests.fakes.databases import TABLES, new_pg_database, sqlite_url
 from tests.fakes.newsworld import NewsWorld
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.outbox import Outbox
@@ -29,25 +27,6 @@ from tests.fakes.outbox import Outbox
 IN_CI = bool(os.environ.get("CI"))
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-@pytest.fixture(scope="session")
-def pg_admin() -> Iterator[Engine]:
-    """An autocommit engine on the server's maintenance database, for CREATE/DROP DATABASE."""
-    engine = create_engine(
-        PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
-        engine.dispose()
-        message = f"PostgreSQL at {make_url(PG_URL)!r} is unreachable: {exc}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    yield engine
-    engine.dispose()
-
 
 @pytest.fixture(scope="module")
 def pg_module_url(pg_admin: Engine) -> Iterator[str]:
