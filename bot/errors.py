@@ -6,7 +6,8 @@
     │   ├── BlockedAddress    resolves to loopback/private/reserved/... (SSRF guard)
     │   ├── UnreadableInput   a local file that can't be read
     │   └── ConfigError       settings the bot cannot start with (bot.preflight)
-    │       └── TelegramRefused  Telegram refused the token or API URL (bot.telegram.app)
+    │       ├── TelegramRefused  Telegram refused the token or API URL (bot.telegram.app)
+    │       └── PollingConflict  another process polls this bot: 409 (bot.telegram.app)
     ├── FetchError            the page could not be fetched (CLI exit 3)
     │   ├── HTTPStatusError   the server answered 4xx/5xx
     │   ├── FetchTimeout      no answer within FETCH_TIMEOUT
