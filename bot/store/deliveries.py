@@ -217,8 +217,8 @@ class Deliveries:
     def _claim_all(
         self, session: Session, wanted: Sequence[tuple[int, date]], worker: str, now: datetime
     ) -> list[tuple[int, date]]:
-        """`_claim_in` for a whole batch in two statements: INSERT what has no row yet, then
-        take over the reclaimable rest; the same rules, so the same winner."""
+        """Claim a batch in two statements: INSERT what has no row yet, then take over the
+        reclaimable rest (a conditional UPDATE only one caller can win)."""
         won: set[tuple[int, date]] = set()
         # Sorted, so two processes claiming overlapping batches lock rows in one order and
         # wait for each other instead of deadlocking.
@@ -263,53 +263,14 @@ class Deliveries:
     def _claim_guarded(
         self, session: Session, chat_id: int, local_date: date, worker: str, now: datetime
     ) -> bool:
+        # The batch's two statements for one chat, in a savepoint: the same rules, so the
+        # same winner, and a foreign-key failure costs only this chat.
         try:
             with session.begin_nested():
-                return self._claim_in(session, chat_id, local_date, worker, now)
+                return bool(self._claim_all(session, [(chat_id, local_date)], worker, now))
         except IntegrityError as exc:
             log.warning("digest of chat %s not claimed: %s", chat_id, exc.orig)
             return False
-
-    def _claim_in(
-        self, session: Session, chat_id: int, local_date: date, worker: str, now: datetime
-    ) -> bool:
-        inserted = dml(
-            session,
-            self._db.insert(DeliveryRow)
-            .values(
-                chat_id=chat_id,
-                local_date=local_date,
-                status="claimed",
-                claimed_at=now,
-                claimed_by=worker,
-                attempts=1,
-            )
-            .on_conflict_do_nothing(index_elements=["chat_id", "local_date"])
-            # A returned row means this INSERT created it (rowcount is unreliable
-            # with the RETURNING SQLAlchemy adds for the primary key anyway).
-            .returning(col(DeliveryRow.id)),
-        )
-        if inserted.first() is not None:
-            return True
-        # PostgreSQL re-checks this WHERE against the row as committed by a
-        # concurrent winner, so a second taker sees `claimed` and matches nothing.
-        taken = dml(
-            session,
-            update(DeliveryRow)
-            .where(
-                col(DeliveryRow.chat_id) == chat_id,
-                col(DeliveryRow.local_date) == local_date,
-                self._reclaimable(now, self.stale_after),
-            )
-            .values(
-                status="claimed",
-                claimed_at=now,
-                claimed_by=worker,
-                attempts=col(DeliveryRow.attempts) + 1,
-                error=None,
-            ),
-        )
-        return rowcount(taken) == 1
 
     def release_dead_claims(
         self, is_dead: Callable[[str], bool], *, now: datetime | None = None
