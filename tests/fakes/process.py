@@ -10,7 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +35,34 @@ def stop(proc: subprocess.Popen[str]) -> str:
     _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
     return err
+
+
+@contextmanager
+def run_children(token: str, api_url: str) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """`start(*args, quiet=False, preexec_fn=None, **settings)`: `newsbot run` as a child
+    process on a Bot API (keyless, this checkout on the path; a setting given as None is
+    removed from the environment); whatever is still running when the block ends is killed."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, quiet: bool = False, preexec_fn: Callable[[], None] | None = None,
+              **settings: str | None) -> subprocess.Popen[str]:
+        merged = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api_url,
+                  "SUMMARIZER": "extractive", "PYTHONPATH": str(REPO), **settings}
+        environ = {name: value for name, value in merged.items() if value is not None}
+        output = subprocess.DEVNULL if quiet else subprocess.PIPE
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", *args], env=environ,
+                                stdout=output, stderr=output, text=True,
+                                preexec_fn=preexec_fn)
+        procs.append(proc)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def newsbot_env(**settings: str) -> dict[str, str]:

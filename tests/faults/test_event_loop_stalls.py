@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,9 +32,9 @@ import pytest
 from bot.cli import main
 from tests.fakes.articles import article_html
 from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.process import run_children
 from tests.fakes.site import FakeSite, Request, Response
 
-REPO = Path(__file__).resolve().parents[2]
 # The shortest stall measured before the fix (the 5 MB feed's clustering; the punycode page
 # held everyone for 89 s). An answer this late means the event loop was held.
 STALL_BEFORE_FIX = 60.0
@@ -59,25 +57,15 @@ def punycode_page() -> bytes:
 def bot_process(
     botapi: FakeBotAPI, site: FakeSite, tmp_path: Path
 ) -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    procs: list[subprocess.Popen[str]] = []
-
     def start(**env: str) -> subprocess.Popen[str]:
-        environ = {**os.environ, "TELEGRAM_BOT_TOKEN": botapi.token,
-                   "TELEGRAM_API_URL": botapi.base_url, "SUMMARIZER": "extractive",
-                   "FETCH_ALLOW_PRIVATE_HOSTS": site.host, "FETCH_TIMEOUT": str(FETCH_TIMEOUT),
-                   "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO), **env}
-        environ.pop("DATABASE_URL", None)  # the bot's own SQLite file under tmp_path
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environ,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-                                preexec_fn=_cap_address_space)
-        procs.append(proc)
-        return proc
+        # The bot's own SQLite file under tmp_path, not a DATABASE_URL from the environment.
+        settings: dict[str, str | None] = {
+            "FETCH_ALLOW_PRIVATE_HOSTS": site.host, "FETCH_TIMEOUT": str(FETCH_TIMEOUT),
+            "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": None, **env}
+        return run(quiet=True, preexec_fn=_cap_address_space, **settings)
 
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with run_children(botapi.token, botapi.base_url) as run:
+        yield start
 
 
 def _cap_address_space() -> None:

@@ -6,17 +6,14 @@ tests/harness.py.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.process import REPO, NewsbotRun
+from tests.fakes.process import NewsbotRun, run_children
 
 
 @pytest.fixture(scope="session")
@@ -41,19 +38,5 @@ def fresh_database(migrated_sqlite: Path, clean_env: Path) -> None:
 def newsbot_run(botapi: FakeBotAPI) -> Iterator[NewsbotRun]:
     """`newsbot_run(*args, **settings)`: `newsbot run` as a child process on the fake Bot API;
     whatever is still running at the end of the test is killed."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(*args: str, **env: str) -> subprocess.Popen[str]:
-        environ = {**os.environ, "TELEGRAM_BOT_TOKEN": botapi.token,
-                   "TELEGRAM_API_URL": botapi.base_url, "SUMMARIZER": "extractive",
-                   "PYTHONPATH": str(REPO), **env}
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", *args], env=environ,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with run_children(botapi.token, botapi.base_url) as start:
+        yield start
