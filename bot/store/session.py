@@ -53,10 +53,6 @@ def dml(session: Session, statement: Any) -> CursorResult[Any]:
     return session.connection().execute(statement)
 
 
-def dml_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    session.connection().execute(statement, rows)
-
-
 def rowcount(result: CursorResult[Any]) -> int:
     return result.rowcount
 

@@ -260,7 +260,6 @@ BAD_TIMEZONE = Markup(
 )
 TIME_SET = Markup("Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}.")
 
-DIGEST_WORKING = Markup("Gathering your digest…")
 DIGEST_FAILED = Markup("I couldn't put your digest together right now. Please try again later.")
 
 FORGET_CONFIRM = Markup(
