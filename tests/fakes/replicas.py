@@ -36,6 +36,17 @@ class Replica:
             TELEGRAM_WEBHOOK_SECRET=SECRET, NEWSBOT_DATA_DIR=str(data / "data"), **settings,
         )
 
+    def wait_ready(self, timeout: float = 90) -> None:
+        """Up as a load balancer would see it: started and its webhook registered with
+        Telegram (the "ready" line is logged before setWebhook, so an update sent on that
+        line alone can find no webhook yet)."""
+        self.process.wait_for("ready", timeout=timeout)
+        self.api.wait_for_sync(
+            lambda: any(c.method.lower() == "setwebhook" and c.status == 200
+                        and c.params.get("url") == self.url for c in self.api.history),
+            timeout=timeout,
+        )
+
     def send(self, update: dict[str, Any]) -> None:
         """What the load balancer does: this update goes to this replica."""
         assert self.api.deliver_webhook(update, secret=SECRET, to=self.url) == 200

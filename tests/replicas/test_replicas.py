@@ -43,8 +43,8 @@ def test_one_users_budget_is_shared_by_both_replicas(
     user = 4242
     with (Replica(botapi, free_port(), tmp_path, "one", **settings) as one,
           Replica(botapi, free_port(), tmp_path, "two", **settings) as two):
-        one.process.wait_for("ready")
-        two.process.wait_for("ready")
+        one.wait_ready()
+        two.wait_ready()
         for n, url in enumerate(urls[:10]):
             (one, two)[n % 2].send(message(url, user=user))
             # Answered (the status message edited into the summary) before the next link.
