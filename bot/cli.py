@@ -1,4 +1,4 @@
-"""`newsbot summarize | extract | digest | run` — the command line."""
+"""`newsbot summarize | extract | digest | run | status | export` — the command line."""
 
 from __future__ import annotations
 
@@ -376,6 +376,48 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report["database"]["ok"] else 1
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """A chat's topics and feeds as OPML 2.0, like /export: on stdout, or in --output."""
+    from sqlalchemy.engine import make_url
+
+    from bot.opml import export_chat
+    from bot.store import Store
+
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(str(url.database)).exists():
+        raise InputError(f"no database file at {url.database} (newsbot run creates it)")
+    store = Store.from_settings(settings)
+    try:
+        if store.chats.get(args.chat) is None:
+            raise InputError(f"chat {args.chat} is unknown: the bot has never talked to it "
+                             "(newsbot status counts the chats it knows)")
+        count = len(store.subscriptions.for_chat(args.chat))
+        document = export_chat(settings, store, args.chat)
+    finally:
+        store.close()
+    if args.output is None:
+        sys.stdout.write(document.decode("utf-8"))
+    else:
+        try:
+            Path(args.output).write_bytes(document)
+        except OSError as exc:
+            raise UnreadableInput(
+                f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    if count == 0:
+        sys.stderr.write(f"newsbot: note: chat {args.chat} follows no topic or feed; "
+                         "the file lists none\n")
+    return 0
+
+
+def _chat_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a chat id (a whole number, negative for groups)") from None
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -441,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="news of the last HOURS hours (default 24)")
     p.add_argument("--max-stories", type=_story_count, default=None, metavar="N",
                    help="at most N stories (default DIGEST_MAX_STORIES, 5)")
+
+    p = sub.add_parser("export", parents=[common],
+                       help="a chat's topics and feeds as an OPML file (like /export)")
+    p.add_argument("--chat", type=_chat_id, required=True, metavar="ID",
+                   help="the Telegram chat id (negative for groups)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the OPML here, not to stdout")
     return parser
 
 
@@ -481,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         sys.stderr.write(f"newsbot: error: {setting_problem(exc)}\n")
         return 2
-    if args.command in ("summarize", "extract", "digest", "status"):
+    if args.command in ("summarize", "extract", "digest", "status", "export"):
         # A terminal user wants results on stdout and only warnings on stderr.
         _configure_logging(settings.model_copy(update={"log_level": "WARNING"}), args.verbose)
     else:
@@ -491,6 +539,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args, settings)
         if args.command == "status":
             return cmd_status(args, settings)
+        if args.command == "export":
+            return cmd_export(args, settings)
         handler = {
             "summarize": cmd_summarize, "extract": cmd_extract, "digest": cmd_digest,
         }[args.command]

@@ -1,5 +1,5 @@
 """`Feeds`: the validators (ETag, Last-Modified) of subscribed feeds, so polls after a
-restart can still be answered with a 304.
+restart can still be answered with a 304, and each feed's own title (for /export).
 
 What is kept is `bot.news.subscribed.FeedState`, the type the feed poller holds; only its
 validators are stored (its items stay in memory).
@@ -7,6 +7,7 @@ validators are stored (its items stay in memory).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,11 +43,13 @@ class Feeds:
 
     def put(self, feed_url: str, state: FeedState, *, checked_at: datetime | None = None) -> None:
         """Keep `state`'s validators, checked at `checked_at` (now by default)."""
-        values = {
+        values: dict[str, object] = {
             "etag": state.etag,
             "last_modified": state.last_modified,
             "checked_at": checked_at or utcnow(),
         }
+        if state.title:  # a poll that learned no title keeps the one known
+            values["title"] = state.title
         with self._db.write() as session:
             dml(
                 session,
@@ -54,6 +57,30 @@ class Feeds:
                 .values(feed_url=feed_url, **values)
                 .on_conflict_do_update(index_elements=["feed_url"], set_=values),
             )
+
+    def set_title(self, feed_url: str, title: str) -> None:
+        """Remember a feed's title (learned by a check), keeping its validators."""
+        if not title:
+            return
+        with self._db.write() as session:
+            dml(
+                session,
+                self._db.insert(FeedStateRow)
+                .values(feed_url=feed_url, title=title, checked_at=utcnow())
+                .on_conflict_do_update(index_elements=["feed_url"], set_={"title": title}),
+            )
+
+    def titles(self, feed_urls: Iterable[str]) -> dict[str, str]:
+        """The known titles of these feeds (a feed without one is left out)."""
+        wanted = list(feed_urls)
+        if not wanted:
+            return {}
+        with self._db.read() as session:
+            rows = session.execute(
+                select(col(FeedStateRow.feed_url), col(FeedStateRow.title))
+                .where(col(FeedStateRow.feed_url).in_(wanted))
+            )
+            return {url: title for url, title in rows if title}
 
     def followed(self) -> set[str]:
         """Every feed URL some chat follows."""

@@ -172,3 +172,5 @@ class FeedStateRow(SQLModel, table=True):
     etag: str | None = Field(default=None, sa_type=Text)
     last_modified: str | None = Field(default=None, sa_type=Text)
     checked_at: datetime = _when()
+    # Added in 0005: the feed's own (channel) title, for /export.
+    title: str | None = Field(default=None, sa_type=Text)

@@ -42,6 +42,7 @@ from bot.telegram.context import BotContext, BotData, Services
 from bot.telegram.delivery import TICK_SECONDS, DigestRounds, DigestSender
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.jobs import LinkJobs
+from bot.telegram.opml import FeedFiles
 from bot.telegram.outgoing import MarkupBot
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ COMMANDS = [
     BotCommand("unsubscribe", "Stop following a topic"),
     BotCommand("time", "When the digest comes, e.g. /time 07:30 Europe/Kyiv"),
     BotCommand("digest", "Your digest now"),
+    BotCommand("import", "Follow the feeds of an OPML file"),
+    BotCommand("export", "Your topics and feeds as an OPML file"),
     BotCommand("lang", "Language of the summaries, e.g. /lang de"),
     BotCommand("forget", "Delete everything stored about this chat"),
 ]
@@ -333,6 +336,7 @@ def build_application(
                                          pattern=f"^{topics.UNSUBSCRIBE_PREFIX}"))
     app.add_handler(CallbackQueryHandler(topics.forget_button,
                                          pattern=f"^{topics.FORGET_PREFIX}"))
+    FeedFiles().register(app)  # /import, /export and files: before links takes every message
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.links))
     # Last in its group: only a command none of the handlers above took gets here.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND,

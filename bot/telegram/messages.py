@@ -42,6 +42,9 @@ HELP = Markup(
     "/unsubscribe — stop following a topic\n"
     "/time HH:MM Area/City — when the digest comes, e.g. <code>/time 07:30 Europe/Kyiv</code>\n"
     "/digest — your digest now, with what is new since the last one\n"
+    "/import — follow the feeds of an OPML file: send the file with the caption /import, "
+    "or reply /import to it (one request of your budget)\n"
+    "/export — your topics and feeds as an OPML file, for a feed reader or another chat\n"
     "/forget — delete everything I store about this chat\n\n"
     "You can ask for {rate_links} summaries every {rate_window} (feed checks and /digest "
     "count too; /digest at most {digests_per_hour} times an hour per chat). In groups, "
@@ -291,3 +294,71 @@ def when(delta_seconds: float) -> str:
         return f"in {minutes} minute{'s' if minutes != 1 else ''}"
     hours = round(minutes / 60)
     return f"in about {hours} hour{'s' if hours != 1 else ''}"
+
+
+# --- /import and /export: feed lists as OPML files (bot/telegram/opml.py) --------------------
+
+IMPORT_PROMPT = Markup(
+    "Send me your feed list as an OPML file (feed readers such as Feedly, Inoreader or "
+    "NetNewsWire export one), as a reply to this message. You can also send the file with "
+    "the caption /import, or reply /import to a file you sent."
+)
+IMPORT_HINT = Markup(
+    "This looks like a feed list. To follow its feeds here, reply /import to the file."
+)
+IMPORT_TOO_LARGE = Markup(
+    "That file is {size}: I read OPML files of up to {limit}. Export only your news feeds, "
+    "or split the file."
+)
+IMPORT_UNSAFE = Markup(
+    "I didn't read that file: it has a DOCTYPE (XML entities or external references), "
+    "which an OPML feed list never needs."
+)
+IMPORT_MALFORMED = Markup(
+    "I couldn't read that file: it isn't well-formed XML. Export your subscriptions from "
+    "your feed reader again, as OPML, and send that file."
+)
+IMPORT_NOT_OPML = Markup(
+    "That file isn't an OPML feed list. Export your subscriptions from your feed reader as "
+    "OPML (a .opml file) and send that."
+)
+IMPORT_EMPTY = Markup("That OPML file lists no feeds (no outline has an xmlUrl).")
+IMPORT_DOWNLOAD_FAILED = Markup(
+    "I couldn't download that file from Telegram. Please send it again."
+)
+IMPORT_CHECKING = Markup("Checking the feeds of {file} ({count} listed)…")
+IMPORT_SUMMARY = Markup("<b>Import of {file}</b>: {added} added, {skipped} skipped.")
+IMPORT_ADDED = Markup("<b>Added</b>:")
+IMPORT_SKIPPED = Markup("<b>Skipped</b>:")
+IMPORT_LINE = Markup("• {name}")
+IMPORT_SKIPPED_LINE = Markup("• {name} — {reason}")
+IMPORT_MORE = Markup("• …and {count} more")
+IMPORT_OVER_LIMIT = Markup(
+    "• {count} more not added: a chat follows at most {limit} topics and feeds "
+    "(/unsubscribe some first)"
+)
+IMPORT_NEXT = Markup("Your next digest comes {when} ({time} {tz}). /topics shows the list.")
+# Why one feed of a file was skipped: the end of an IMPORT_SKIPPED_LINE.
+SKIP_ALREADY = Markup("you already follow it")
+SKIP_DUPLICATE = Markup("listed twice in the file")
+SKIP_NOT_A_FEED = Markup("not an RSS or Atom feed")
+SKIP_UNREACHABLE = Markup("couldn't be reached")
+SKIP_HTTP = Markup("the site answered HTTP {status}")
+SKIP_SLOW = Markup("took too long to answer")
+SKIP_BLOCKED = Markup("a private or local network address")
+SKIP_INVALID = Markup("not a web address I can open")
+SKIP_TOO_LONG = Markup("too long for a topic or feed address")
+SKIP_STORAGE = Markup("couldn't be saved (storage problem)")
+
+EXPORT_CAPTION = Markup(
+    "Your topics and feeds ({count}) as OPML: open the file in a feed reader, or send it "
+    "to another chat with the caption /import."
+)
+EXPORT_FAILED = Markup("I couldn't send the file right now. Please try again later.")
+
+
+def file_size(size: int) -> str:
+    """"512 KB", "3.1 MB": a file's size as people read it."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

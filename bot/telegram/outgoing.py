@@ -1,12 +1,12 @@
 """The way out to Telegram: HTML goes only as `Markup`, a plain `str` is refused.
 
 Type-wise, the handlers reply through `reply()` and `edit()`, which take `Markup`: mypy
-rejects an f-string or a `str` there. At run time `MarkupBot` checks every sendMessage and
-editMessageText, whoever calls it (a handler's `reply_text`, the digest sender): text sent
-with parse_mode=HTML that is not `Markup` raises `UnsafeText` before anything leaves, so
-a forgotten template fails the first test that reaches it instead of showing a user raw
-tags or getting refused by Telegram. Plain text stays possible, but only asked for by name
-(`parse_mode=None`, as the fallbacks do).
+rejects an f-string or a `str` there. At run time `MarkupBot` checks every sendMessage,
+editMessageText and sendDocument caption, whoever calls it (a handler's `reply_text`, the
+digest sender): text sent with parse_mode=HTML that is not `Markup` raises `UnsafeText`
+before anything leaves, so a forgotten template fails the first test that reaches it
+instead of showing a user raw tags or getting refused by Telegram. Plain text stays
+possible, but only asked for by name (`parse_mode=None`, as the fallbacks do).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from telegram.ext import ExtBot
 
 from bot.telegram.markup import Markup
 
-_CHECKED = ("send_message", "edit_message_text")
+# Method → the argument Telegram parses as HTML.
+_CHECKED = {"send_message": "text", "edit_message_text": "text", "send_document": "caption"}
 _SIGNATURES = {name: inspect.signature(getattr(ExtBot, name)) for name in _CHECKED}
 
 
@@ -39,10 +40,16 @@ class MarkupBot(ExtBot[int]):
         self._check("edit_message_text", args, kwargs)
         return await super().edit_message_text(*args, **kwargs)
 
+    async def send_document(self, *args: Any, **kwargs: Any) -> Message:
+        self._check("send_document", args, kwargs)
+        return await super().send_document(*args, **kwargs)
+
     def _check(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         bound = _SIGNATURES[method].bind(self, *args, **kwargs)
         bound.apply_defaults()
-        text, mode = bound.arguments["text"], bound.arguments["parse_mode"]
+        text, mode = bound.arguments[_CHECKED[method]], bound.arguments["parse_mode"]
+        if text is None:  # a file without a caption
+            return
         if mode is not None and not isinstance(mode, str):  # PTB's DefaultValue: not given
             mode = self.defaults.parse_mode if self.defaults is not None else None
         if mode == ParseMode.HTML and not isinstance(text, Markup):

@@ -27,6 +27,7 @@ from bot.errors import (
 from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
 from bot.telegram import messages
 from bot.telegram.context import BotContext, Services
+from bot.telegram.feedcheck import check_feed
 from bot.telegram.handlers import requester, require_admin, typing_action
 from bot.telegram.markup import NEWLINE, Markup
 from bot.telegram.outgoing import reply
@@ -108,9 +109,7 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
     except InvalidURL as exc:
         await reply(message, messages.BAD_FEED_URL.format(reason=str(exc)))
         return None
-    # Loaded on first use, like the rest of the store, news and fetch machinery (see app.py).
-    from bot.fetch import FEED_TYPES
-    from bot.news.feed import parse_feed
+    # Loaded on first use, like the rest of the store machinery (see app.py).
     from bot.store.topic import MAX_TOPIC_CHARS, normalize_topic
 
     if len(url) > MAX_TOPIC_CHARS:  # the store's own limit: say so before fetching
@@ -132,13 +131,7 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
         return None
     host = urlsplit(url).hostname or url
     try:
-        async with services.jobs.turn(who):
-            # Parsed in a thread within the fetch's deadline: a 5 MB feed is ~30,000 entries.
-            await services.digests.pipeline.fetcher.read(
-                url, lambda page: parse_feed(page.text, feed_url=page.final_url,
-                                             max_items=services.settings.feed_max_items),
-                accept=FEED_TYPES,
-            )
+        await check_feed(services, who, url)
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
         await services.user_limit.release(str(who))
         await reply(message, messages.NOT_A_FEED.format(host=host))

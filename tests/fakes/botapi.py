@@ -14,12 +14,21 @@ and checks what Telegram checks: HTML markup (only Telegram's tags, balanced, no
 editing a message that is not there. `getUpdates` long-polls with Telegram's offset
 semantics. Faults are scriptable (429 with retry_after, 403 for blocked chats, 5xx, delays)
 and every call is kept in `history`.
+
+Files work as in the Bot API: `push_document` sends the bot a document (`message.document`
+with file_id, file_unique_id, file_name, mime_type, file_size); `getFile` answers a
+`file_path` (refusing files over 20 MB, as Telegram does), and the bytes are served at
+`GET /file/bot<token>/<file_path>`, the URL PTB builds from `base_file_url`. `sendDocument`
+takes a multipart upload, checked like Telegram (a non-empty file, at most 50 MB, a caption
+of at most 1024 characters of valid HTML); `documents_to(chat_id)` returns what was sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.parser
+import email.policy
 import http.client
 import itertools
 import json
@@ -30,13 +39,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakes.server import LoopbackServer, QuietHandler
 
 T = TypeVar("T")
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile: bots download files of at most 20 MB
+MAX_UPLOAD = 50 * 1024 * 1024  # sendDocument: bots upload files of at most 50 MB
 # Telegram's HTML subset (https://core.telegram.org/bots/api#html-style).
 _TAGS = frozenset({
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
@@ -162,11 +174,32 @@ class BotMessage:
     reply_markup: dict[str, Any] | None = None  # the inline keyboard, as sent
     link_preview: dict[str, Any] | None = None  # link_preview_options, as sent
     paid_broadcast: bool = False  # sent with allow_paid_broadcast (paid past 30 msg/s)
+    document: SentDocument | None = None  # sendDocument: the file (text is its caption)
 
     def buttons(self) -> list[tuple[str, str]]:
         """(text, callback_data) of every inline button, row by row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    """A file the bot uploaded with sendDocument."""
+
+    file_name: str
+    mime_type: str
+    data: bytes
+    file_id: str = ""
+
+
+@dataclass(frozen=True)
+class _StoredFile:
+    """A file Telegram holds: what getFile describes and the download serves."""
+
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    file_path: str
 
 
 @dataclass
@@ -208,6 +241,8 @@ class _State:
     admins: dict[int, dict[int, str]] = field(default_factory=dict)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)  # everyone who wrote
     members: dict[int, set[int]] = field(default_factory=dict)  # chat id -> who wrote there
+    files: dict[str, _StoredFile] = field(default_factory=dict)  # file_id -> the file
+    file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
 class FakeBotAPI(LoopbackServer):
@@ -254,8 +289,14 @@ class FakeBotAPI(LoopbackServer):
         language_code: str | None = "en",
         first_name: str = "Ada",
         anonymous_admin: bool = False,
+        reply_to: int | None = None,
+        document: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Queue a message from a user; URLs and /commands in `text` get entities like Telegram.
+
+        `reply_to`: the id of an earlier message in the chat (the user's or the bot's) this
+        one replies to. `document`: a `message.document` (see `push_document`); a `caption`
+        then goes with the document instead of a photo.
 
         `anonymous_admin=True`: an anonymous administrator of the group `chat_id` writes, as
         Telegram shows it: `from` is the placeholder @GroupAnonymousBot and `sender_chat`
@@ -286,14 +327,66 @@ class FakeBotAPI(LoopbackServer):
             found = entities if entities is not None else auto_entities(text)
             if found:
                 message["entities"] = found
+        if reply_to is not None:
+            with self._cond:
+                message["reply_to_message"] = self._replied(chat_id, reply_to)
+        if document is not None:
+            message["document"] = document
         if caption is not None:
-            message["photo"] = [{"file_id": "PHOTO", "file_unique_id": "P", "width": 90,
-                                 "height": 90}]
+            if document is None:
+                message["photo"] = [{"file_id": "PHOTO", "file_unique_id": "P", "width": 90,
+                                     "height": 90}]
             message["caption"] = caption
             found = caption_entities if caption_entities is not None else auto_entities(caption)
             if found:
                 message["caption_entities"] = found
         return self.push_update({"message": message})["message"]
+
+    def push_document(
+        self,
+        data: bytes,
+        *,
+        file_name: str | None = "feeds.opml",
+        mime_type: str | None = "text/x-opml",
+        file_size: int | bool | None = True,
+        **message: Any,
+    ) -> dict[str, Any]:
+        """Queue a document from a user (keywords of `push_message`: caption, chat_id…).
+
+        Telegram keeps the file for getFile. `file_size=True` reports its real size, an int
+        reports that size instead (what Telegram said before a getFile), None leaves the
+        optional field out.
+        """
+        stored = self.store_file(data, suffix=_suffix(file_name))
+        document: dict[str, Any] = {"file_id": stored.file_id,
+                                    "file_unique_id": stored.file_unique_id}
+        if file_name is not None:
+            document["file_name"] = file_name
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        if file_size is True:
+            document["file_size"] = len(data)
+        elif file_size is not None and file_size is not False:
+            document["file_size"] = int(file_size)
+        return self.push_message(document=document, **message)
+
+    def store_file(self, data: bytes, *, suffix: str = "") -> _StoredFile:
+        """Keep `data` as a file on the server, as an upload to Telegram would."""
+        with self._cond:
+            n = next(self._state.file_ids)
+            stored = _StoredFile(f"BQACAgIAAx0F{n:08d}", f"AgAD{n:04d}", data,
+                                 f"documents/file_{n}{suffix}")
+            self._state.files[stored.file_id] = stored
+            return stored
+
+    def downloads(self) -> list[str]:
+        """The file paths the bot downloaded, in order."""
+        with self._cond:
+            return [str(c.params["file_path"]) for c in self.history if c.method == "download"]
+
+    def documents_to(self, chat_id: int) -> list[BotMessage]:
+        """The bot's messages in `chat_id` that carry a document, oldest first."""
+        return [m for m in self.sent_to(chat_id) if m.document is not None]
 
     def push_callback_query(
         self, message: BotMessage, data: str, *, user_id: int = 1001, first_name: str = "Ada"
@@ -668,11 +761,31 @@ class FakeBotAPI(LoopbackServer):
             return 400, "Bad Request: message is too long"
         return raw, visible
 
+    def _replied(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """The message `message_id` of the chat as a reply shows it (under _cond)."""
+        original = self._state.user_messages.get((chat_id, message_id))
+        if original is not None:
+            return {k: v for k, v in original.items() if k != "reply_to_message"}
+        mine = self._state.chats.get(chat_id, {}).get(message_id)
+        assert mine is not None, f"no message {message_id} in chat {chat_id} to reply to"
+        return self._message_json(mine)
+
     def _message_json(self, msg: BotMessage, *, edited: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "message_id": msg.message_id, "from": self._bot_user(),
-            "chat": self._chat(msg.chat_id), "date": int(time.time()), "text": msg.text,
+            "chat": self._chat(msg.chat_id), "date": int(time.time()),
         }
+        if msg.document is None:
+            data["text"] = msg.text
+        else:
+            stored = self._state.files[msg.document.file_id]
+            data["document"] = {"file_id": stored.file_id,
+                                "file_unique_id": stored.file_unique_id,
+                                "file_name": msg.document.file_name,
+                                "mime_type": msg.document.mime_type,
+                                "file_size": len(msg.document.data)}
+            if msg.text:
+                data["caption"] = msg.text
         if msg.reply_to is not None:
             original = self._state.user_messages.get((msg.chat_id, msg.reply_to))
             if original is not None:
@@ -706,6 +819,66 @@ class FakeBotAPI(LoopbackServer):
         self._state.chats.setdefault(chat_id, {})[msg.message_id] = msg
         return 200, self._message_json(msg)
 
+    def _m_getfile(self, params: dict[str, Any]) -> tuple[int, Any]:
+        stored = self._state.files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            return 400, "Bad Request: invalid file_id"
+        if len(stored.data) > MAX_DOWNLOAD:
+            return 400, "Bad Request: file is too big"
+        return 200, {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                     "file_size": len(stored.data), "file_path": stored.file_path}
+
+    def _m_senddocument(self, params: dict[str, Any]) -> tuple[int, Any]:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            return 400, "Bad Request: chat not found"
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document.removeprefix("attach://"))
+        if isinstance(document, str):  # a file_id Telegram already holds
+            stored = self._state.files.get(document)
+            if stored is None:
+                return 400, "Bad Request: wrong file identifier/HTTP URL specified"
+            document = _Upload(stored.file_path.rpartition("/")[2], "", stored.data)
+        if not isinstance(document, _Upload):
+            return 400, "Bad Request: there is no document in the request"
+        if not document.data:
+            return 400, "Bad Request: file must be non-empty"
+        if len(document.data) > MAX_UPLOAD:
+            return 413, "Request Entity Too Large"
+        caption = params.get("caption") or ""
+        visible = str(caption)
+        mode = params.get("parse_mode")
+        if caption and mode and str(mode).lower() == "html":
+            try:
+                visible = parse_html(str(caption))
+            except EntityParseError as exc:
+                return 400, f"Bad Request: can't parse entities: {exc}"
+        if utf16_len(visible) > MAX_CAPTION:
+            return 400, "Bad Request: message caption is too long"
+        reply = params.get("reply_parameters") or {}
+        reply_to = reply.get("message_id") if isinstance(reply, dict) else None
+        name = document.filename or "document"
+        mime = document.content_type or "application/octet-stream"
+        # Telegram keeps the upload: it gets a file_id like any other file.
+        stored = self.store_file(document.data, suffix=_suffix(name))
+        msg = BotMessage(chat_id, self._next_message_id(chat_id), visible, str(caption),
+                         str(mode) if mode else None, reply_to,
+                         document=SentDocument(name, mime, document.data, stored.file_id))
+        self._state.chats.setdefault(chat_id, {})[msg.message_id] = msg
+        return 200, self._message_json(msg)
+
+    def _download(self, token: str, file_path: str) -> tuple[int, bytes]:
+        """GET /file/bot<token>/<file_path>: the file's bytes, as Telegram serves them."""
+        with self._cond:
+            if token != self.token:
+                return 401, b""
+            stored = next((f for f in self._state.files.values() if f.file_path == file_path),
+                          None)
+        if stored is None or len(stored.data) > MAX_DOWNLOAD:
+            return 404, b""
+        return 200, stored.data
+
     def _m_editmessagetext(self, params: dict[str, Any]) -> tuple[int, Any]:
         chat_id, message_id = params.get("chat_id"), params.get("message_id")
         msg = self._state.chats.get(chat_id, {}).get(message_id)  # type: ignore[arg-type]
@@ -737,6 +910,7 @@ class FakeBotAPI(LoopbackServer):
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
         route = re.compile(r"^/bot([^/]+)/([A-Za-z]+)$")
+        file_route = re.compile(r"^/file/bot([^/]+)/(.+)$")
 
         class _H(QuietHandler):
             def _serve(self) -> None:
@@ -744,6 +918,21 @@ class FakeBotAPI(LoopbackServer):
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                # PTB percent-encodes the download path (the token's colon too), as any
+                # client may: the server decodes it.
+                download = file_route.match(unquote(parts.path))
+                if download is not None and self.command == "GET":
+                    token, file_path = download.groups()
+                    status, data = api._download(token, file_path)
+                    api._record(Call("download", {"file_path": file_path}, status, token,
+                                     arrived))
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.send_response(status)
+                        self.send_header("Content-Type", "application/octet-stream")
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                    return
                 m = route.match(parts.path)
                 if m is None:
                     self._answer(404, "Not Found", None)
@@ -788,10 +977,50 @@ class FakeBotAPI(LoopbackServer):
         return _H
 
 
+@dataclass(frozen=True)
+class _Upload:
+    """A file part of a multipart request."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _decode_multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    """multipart/form-data as Telegram reads it: fields as text, file parts as `_Upload`."""
+    if "boundary=" not in content_type:
+        raise ValueError("multipart without a boundary")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not parsed.is_multipart():
+        raise ValueError("not multipart")
+    params: dict[str, Any] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise ValueError("a part without a name")
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        filename = part.get_filename()
+        if filename is not None:
+            params[name] = _Upload(filename, part.get_content_type(), data)
+        else:
+            params[name] = data.decode("utf-8")
+    return params
+
+
+def _suffix(file_name: str | None) -> str:
+    """`.opml` of `feeds.opml`: Telegram's file paths keep the extension."""
+    _, dot, ext = (file_name or "").rpartition(".")
+    return f".{ext}" if dot and re.fullmatch(r"[A-Za-z0-9]{1,10}", ext) else ""
+
+
 def _decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
     params: dict[str, Any] = dict(parse_qsl(query))
     if body:
-        if "json" in content_type:
+        if content_type.startswith("multipart/form-data"):
+            params.update(_decode_multipart(body, content_type))
+        elif "json" in content_type:
             loaded = json.loads(body)
             if not isinstance(loaded, dict):
                 raise ValueError("body is not an object")
@@ -818,7 +1047,13 @@ def _flag(value: object) -> bool | None:
 
 
 def _keyboard(markup: object) -> dict[str, Any] | None:
-    """An inline keyboard checked like Telegram: callback data is 1-64 bytes."""
+    """Reply markup checked like Telegram: an inline keyboard (callback data 1-64 bytes) or
+    a ForceReply (a placeholder of at most 64 characters)."""
+    if isinstance(markup, dict) and markup.get("force_reply") is True:
+        placeholder = markup.get("input_field_placeholder")
+        if placeholder is not None and not 1 <= len(str(placeholder)) <= 64:
+            return None
+        return markup
     if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
         return None
     for row in markup["inline_keyboard"]:
