@@ -26,7 +26,8 @@ async def test_start_explains_the_bot_and_registers_commands(
 ) -> None:
     async with start_bot():
         assert [c["command"] for c in botapi.commands] == [
-            "start", "help", "subscribe", "topics", "unsubscribe", "time", "digest", "lang",
+            "start", "help", "subscribe", "topics", "unsubscribe", "time", "digest", "import",
+            "export", "lang",
             "forget"]
         botapi.push_message("/start")
         (welcome,) = await botapi.wait_for(replies(botapi, USER, 1))

@@ -85,7 +85,7 @@ async def test_import_a_readers_export_says_what_was_added_and_skipped(
         ("Українські новини", news),
         '<outline text="Категорія"><outline text="Глибше">',
         ("中文", chinese),
-        ("Page", page),
+        ('Page <b>&"', page),
         '</outline></outline>',
         ("Gone", gone),
         ("Loopback", loopback),
@@ -98,19 +98,22 @@ async def test_import_a_readers_export_says_what_was_added_and_skipped(
     async with start_bot(**world.settings()) as app:
         store = app.bot_data.services.store
         await say(botapi, f"/subscribe {followed}")
-        summary = await send_file(botapi, export, caption="/import", file_name="мої.opml")
+        summary = await send_file(botapi, export, caption="/import",
+                                  file_name='мої <b>&".opml')
         subs = [(s.kind, s.topic) for s in store.subscriptions.for_chat(USER)]
         titles = store.feeds.titles([news, chinese])
     assert subs == [("feed", followed), ("feed", news), ("feed", chinese), ("search", "Київ")]
     assert titles == {news: "Українські новини", chinese: "中文新闻"}
     text = summary.text
     assert summary.edits == 1  # the "Checking…" status became the summary
-    assert text.startswith("Import of мої.opml: 3 added, 7 skipped.")
+    # Names from the file are shown literally, in valid Telegram HTML.
+    assert summary.parse_mode == "HTML" and "&lt;b&gt;&amp;&#34;" in summary.raw
+    assert text.startswith('Import of мої <b>&".opml: 3 added, 7 skipped.')
     added = text.split("Added:\n")[1].split("\n\n")[0].splitlines()
     assert added == ["• Українські новини", "• 中文新闻", "• Київ"]
     skipped = text.split("Skipped:\n")[1].split("\n\n")[0].splitlines()
     assert skipped == [
-        "• Page — not an RSS or Atom feed",
+        '• Page <b>&" — not an RSS or Atom feed',
         "• Gone — the site answered HTTP 404",
         "• Loopback — a private or local network address",
         "• Metadata — a private or local network address",
@@ -159,7 +162,9 @@ async def test_files_that_are_not_feed_lists_get_friendly_answers(
         fetched_before = len(botapi.calls("getFile"))
         # Telegram did not say the size in the message: getFile does, before any download.
         unsaid = await send_file(botapi, huge, caption="/import", file_size=None)
-        downloads = botapi.downloads()
+        downloads, asked = botapi.downloads(), len(botapi.calls("getFile"))
+        botapi.fail_next("getFile", status=400, description="Bad Request: invalid file_id")
+        lost = await send_file(botapi, opml(("OK", ok)), caption="/import")
         subs = store.subscriptions.for_chat(USER)
     assert malformed.text.startswith("I couldn't read that file: it isn't well-formed XML")
     assert bomb.text.startswith("I didn't read that file: it has a DOCTYPE")
@@ -168,8 +173,9 @@ async def test_files_that_are_not_feed_lists_get_friendly_answers(
     assert declared.text.startswith("That file is 512 KB: I read OPML files of up to 512 KB")
     assert fetched_before == 4  # the declared size was refused without asking for the file
     assert unsaid.text.startswith("That file is 512 KB: I read OPML files of up to 512 KB")
-    assert len(botapi.calls("getFile")) == 5
+    assert asked == 5
     assert len(downloads) == 4  # neither large file was downloaded
+    assert lost.text == "I couldn't download that file from Telegram. Please send it again."
     assert subs == [] and not site.requests_to("/ok.xml")
 
 
