@@ -269,3 +269,19 @@ async def test_export_then_import_into_another_chat_gives_the_same_subscriptions
     assert b'<opml version="2.0">' in data and b"<dateCreated>" in data
     assert imported.text.startswith("Import of newsbot-feeds.opml: 4 added, 0 skipped.")
     assert theirs == mine
+
+
+async def test_an_import_is_one_request_of_the_budget(
+    botapi: FakeBotAPI, site: FakeSite, world: NewsWorld, start_bot: StartBot
+) -> None:
+    a, b, c = (feed(site, f"/{n}.xml", f"Feed {n}") for n in "abc")
+    async with start_bot(**world.settings(), rate_limit_links=1) as app:
+        store = app.bot_data.services.store
+        refused = await send_file(botapi, b"<opml", caption="/import")  # given back
+        ok = await send_file(botapi, opml(("A", a), ("B", b)), caption="/import")
+        limited = await send_file(botapi, opml(("C", c)), caption="/import")
+        subs = [s.topic for s in store.subscriptions.for_chat(USER)]
+    assert refused.text.startswith("I couldn't read that file")
+    assert ok.text.startswith("Import of feeds.opml: 2 added")  # two feeds, one request
+    assert limited.text.startswith("You've reached the limit of summaries, feed checks")
+    assert subs == [a, b] and not site.requests_to("/c.xml")
