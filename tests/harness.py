@@ -17,7 +17,8 @@ import pytest
 
 from bot.config import Settings
 from bot.store import Store
-from bot.telegram.app import BotApp, PipelineFactory, build_application
+from bot.telegram.app import BotApp, build_application
+from bot.telegram.runtime import PipelineFactory
 from tests.fakes.botapi import BotMessage, FakeBotAPI
 from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite

@@ -1,17 +1,13 @@
-"""Wiring: settings → Application with handlers; clients made in post_init, closed at shutdown."""
+"""Wiring: settings → Application with its handlers; what runs is started by `Runtime`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError
@@ -31,22 +27,16 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.cache import SummaryCache
 from bot.config import Settings
 from bot.coordination import Coordination
-from bot.health import Health, HealthServer
 from bot.preflight import ConfigError
-from bot.telegram import delivery, handlers, topics
-from bot.telegram.chats import StoreChatPrefs
-from bot.telegram.context import BotContext, BotData, Services
-from bot.telegram.delivery import TICK_SECONDS, DigestRounds, DigestSender
+from bot.telegram import handlers, topics
+from bot.telegram.context import BotContext, BotData
+from bot.telegram.delivery import TICK_SECONDS
 from bot.telegram.flood import FloodLimiter
-from bot.telegram.jobs import LinkJobs
 from bot.telegram.opml import FeedFiles
 from bot.telegram.outgoing import MarkupBot
-
-if TYPE_CHECKING:
-    from bot.pipeline import Pipeline
+from bot.telegram.runtime import Clock, PipelineFactory, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +56,12 @@ COMMANDS = [
 ]
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
-FIRST_ROUND_AFTER = 1.0  # seconds after start
 STOP_AFTER_START = 0.2  # seconds: a stop signal that came while starting is acted on then
 # A 409 this soon after start means this process is the second poller: the one already
 # running retries a second after we took its long poll, and takes it back from us. Short,
 # so that the one already running (older than this) does not stop too.
 POLLING_CONFLICT_WINDOW = 15.0  # seconds
 POLLING_CONFLICT = "another instance is polling this bot; use webhook mode to run replicas"
-HOUSEKEEPING_FIRST = 600.0  # seconds after start
-PipelineFactory = Callable[[Settings, SummaryCache], "Pipeline"]
-Clock = Callable[[], datetime]
 
 
 class TelegramRefused(ConfigError):
@@ -192,103 +178,18 @@ def build_application(
 ) -> BotApp:
     """Build the bot; nothing connects until it is initialized and `post_init` runs.
 
+    Handlers are registered at the end, in one list: a new command goes there (and in
+    COMMANDS, which the start-up sends to Telegram as the bot's menu).
+
     `clock` stands in for the wall clock of digest scheduling (tests freeze it);
     `digest_tick` is the seconds between delivery rounds, None for no scheduled rounds.
     """
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
     api = settings.telegram_api_url.rstrip("/")
-    factory = pipeline_factory or _default_pipeline
     shared = coordination(settings)
-    health_servers: list[HealthServer] = []  # the METRICS_PORT server, once started
-    background: set[asyncio.Task[None]] = set()  # start-up checks still running
-
-    async def post_init(app: BotApp) -> None:
-        from bot.rounds import Digests
-        from bot.store import Store, StoreSummaryCache
-        from bot.store.types import utcnow
-
-        await check_redis(settings, shared)
-        # Migrations run here, before any update is handled; a broken database stops the start.
-        store = await asyncio.to_thread(Store.from_settings, settings)
-        try:
-            pipeline = factory(settings, StoreSummaryCache(store))
-        except BaseException:
-            store.close()
-            raise
-        digests = Digests(settings, pipeline=pipeline, store=store, clock=clock or utcnow)
-        sender = DigestSender(app.bot, paid_broadcast=settings.telegram_paid_broadcast)
-        app.bot_data.services = Services(
-            settings=settings,
-            jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs,
-                          deadline=settings.link_job_timeout, flights=shared.flights()),
-            user_limit=shared.window("links", settings.rate_limit_links,
-                                     settings.rate_limit_window),
-            digest_limit=shared.window("digest", settings.digest_on_demand_per_hour, 3600),
-            chats=StoreChatPrefs(store),
-            store=store,
-            digests=digests,
-            sender=sender,
-            rounds=DigestRounds(digests, sender),
-            clock=digests.clock,
-            summarizer_name=_summarizer_name(pipeline),
-        )
-        await app.bot.set_my_commands(COMMANDS)
-        # A wrong OPENAI_API_KEY would otherwise show only as a fallback note on every link;
-        # say it once, at start, without holding the start-up for a slow model server.
-        check_key = getattr(getattr(pipeline, "summarizer", None), "check_key", None)
-        if check_key is not None:
-            # Not app.create_task: the application is not running yet in post_init.
-            background.add(asyncio.create_task(_warn_if_key_rejected(check_key)))
-        if settings.metrics_port is not None:
-            health_servers.append(await start_health_server(
-                settings.metrics_port, store.engine, app.bot_data.services.rounds, digest_tick))
-        if digest_tick is not None and app.job_queue is not None:
-            app.job_queue.run_repeating(
-                # `first` is a moment after start: a job added before the scheduler runs
-                # with first=0 has its first run dropped by APScheduler (it computes the
-                # next fire time after "now" at start), and the first round would wait a
-                # whole interval.
-                delivery.digest_tick, interval=digest_tick, first=FIRST_ROUND_AFTER,
-                name="digests",
-                job_kwargs={
-                    # The first round runs as soon as the bot starts (digests missed while it
-                    # was down go out then), however long start-up took.
-                    "misfire_grace_time": None,
-                    "coalesce": True,
-                    # DigestRounds skips a tick while a round runs, and says so in the log;
-                    # APScheduler's own limit of one would only warn.
-                    "max_instances": 2,
-                },
-            )
-        if app.job_queue is not None:
-            # Daily, first a few minutes after start (not on the start's critical path).
-            app.job_queue.run_repeating(
-                delivery.housekeeping_tick, interval=delivery.HOUSEKEEPING_SECONDS,
-                first=HOUSEKEEPING_FIRST, name="housekeeping",
-                job_kwargs={"misfire_grace_time": None, "coalesce": True},
-            )
-        log.info("newsbot @%s ready: summarizer=%s, database=%s, digests every %s",
-                 app.bot.username, app.bot_data.services.summarizer_name,
-                 _safe_db_url(settings),
-                 f"{digest_tick:g} s" if digest_tick is not None else "(off)")
-
-    async def post_shutdown(app: BotApp) -> None:
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
-        background.clear()
-        while health_servers:
-            await health_servers.pop().stop()
-        services = app.bot_data.take()
-        if services is not None:
-            try:
-                await services.jobs.pipeline.aclose()
-            finally:
-                await asyncio.to_thread(services.store.close)
-            log.info("newsbot stopped")
-        await shared.aclose()
-
+    runtime = Runtime(settings, shared, commands=COMMANDS, pipeline_factory=pipeline_factory,
+                      clock=clock, digest_tick=digest_tick)
     # MarkupBot refuses a plain str as HTML (see bot/telegram/outgoing.py); PTB builds only
     # its own ExtBot, so the bot is made here with what the builder would have given it.
     bot: ExtBot[int] = MarkupBot(
@@ -317,8 +218,10 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         # One slow page must not hold up everyone else's updates.
         .concurrent_updates(True)
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        # Start-up and shutdown are the runtime's (bot/telegram/runtime.py): opened in
+        # order, closed in reverse, also when a step of the start fails.
+        .post_init(runtime.start)
+        .post_shutdown(runtime.aclose)
         .build()
     )
     app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-2)
@@ -396,18 +299,6 @@ def coordination(settings: Settings) -> Coordination:
                         namespace=f"newsbot:{bot_id if bot_id.isdigit() else 'bot'}")
 
 
-async def check_redis(settings: Settings, shared: Coordination) -> None:
-    """A REDIS_URL that does not answer stops the start (exit 2), named without its password."""
-    try:
-        await shared.check()
-    except Exception as exc:
-        where = urlsplit(settings.redis_url or "")
-        raise ConfigError(
-            f"cannot reach Redis at REDIS_URL ({where.hostname}:{where.port or 6379}): "
-            f"{type(exc).__name__}: {exc}"
-        ) from None
-
-
 def webhook_secret(settings: Settings) -> str:
     """TELEGRAM_WEBHOOK_SECRET, or a random one when it is unset or empty.
 
@@ -430,36 +321,3 @@ def webhook_secret(settings: Settings) -> str:
     return value
 
 
-async def start_health_server(
-    port: int, engine: Any, rounds: DigestRounds, digest_tick: float | None
-) -> HealthServer:
-    # Unhealthy after three missed ticks (and a minute of slack for a slow round's start).
-    stale = None if digest_tick is None else 3 * digest_tick + 60
-    server = HealthServer(Health(engine, lambda: rounds.last_tick, stale_after=stale), port=port)
-    await server.start()
-    return server
-
-
-def _default_pipeline(settings: Settings, cache: SummaryCache) -> Pipeline:
-    from bot.pipeline import Pipeline  # heavy (lxml, trafilatura, openai): load at start only
-
-    return Pipeline.build(settings, cache=cache)
-
-
-
-async def _warn_if_key_rejected(check_key: Callable[[], Awaitable[str | None]]) -> None:
-    problem = await check_key()
-    if problem is not None:
-        log.warning("%s: links get the extractive summary until it is fixed", problem)
-
-
-def _summarizer_name(pipeline: object) -> str:
-    summarizer = getattr(pipeline, "summarizer", None)
-    return str(getattr(summarizer, "name", None) or type(pipeline).__name__)
-
-
-def _safe_db_url(settings: Settings) -> str:
-    try:
-        return make_url(settings.effective_database_url).render_as_string(hide_password=True)
-    except ArgumentError:  # a malformed URL is the store's to report, not the log line's
-        return "(unparsable DATABASE_URL)"

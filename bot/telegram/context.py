@@ -1,4 +1,4 @@
-"""Typed handler context: what the running bot holds, created in post_init, never at import."""
+"""Typed handler context: what the running bot holds, made by `Runtime.start`, never at import."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Services:
 
 
 class BotData:
-    """`context.bot_data`: one per Application, filled in post_init."""
+    """`context.bot_data`: one per Application, filled by `Runtime.start` (its post_init)."""
 
     def __init__(self) -> None:
         self._services: Services | None = None
@@ -54,7 +54,7 @@ class BotData:
     @property
     def services(self) -> Services:
         if self._services is None:
-            raise RuntimeError("the bot is not started: post_init has not run")
+            raise RuntimeError("the bot is not started: Runtime.start (post_init) has not run")
         return self._services
 
     @services.setter
@@ -62,7 +62,7 @@ class BotData:
         self._services = value
 
     def take(self) -> Services | None:
-        """Hand the services over for closing, once (shutdown may run twice in tests)."""
+        """Empty the slot at shutdown, before what the services use is closed."""
         services, self._services = self._services, None
         return services
 
