@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.pool import QueuePool
 from telegram.error import BadRequest
 
 from bot.cache import SummaryCache
@@ -30,6 +31,13 @@ from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite
 
 
+def pooled(store: Store) -> int:
+    """Connections the store's pool keeps open (SQLite files pool like any database)."""
+    pool = store.engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedin()
+
+
 class Kept:
     """The pipeline factory of `newsbot run`, keeping what it was given and made."""
 
@@ -41,7 +49,7 @@ class Kept:
         assert isinstance(cache, StoreSummaryCache)
         self.store = cache.store
         # Migrations ran through the store's pool: it holds their connection now.
-        assert self.store.engine.pool.checkedin() > 0
+        assert pooled(self.store) > 0
         self.pipeline = Pipeline.build(settings, cache=cache)
         return self.pipeline
 
@@ -68,7 +76,7 @@ async def assert_closed(app: BotApp, kept: Kept, site: FakeSite) -> None:
     # The pipeline's HTTP client is closed: a fetch is refused, not sent.
     with pytest.raises(RuntimeError, match="closed"):
         await kept.pipeline.fetcher.fetch(site.url("/"))
-    assert kept.store.engine.pool.checkedin() == 0  # disposed: no connection kept
+    assert pooled(kept.store) == 0  # disposed: no connection kept
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert others == []  # the model-key check (and anything else) was not left running
 
