@@ -6,8 +6,8 @@ the `RetryPolicy` calls transient is tried again after the wait the server asked
 exponential backoff; `attempts` bounds the calls in all, and a `deadline` (event-loop time)
 stops the retrying before a wait that would leave no time for another attempt. What
 differs between services is only settings: see `FETCH_RETRIES` in `bot.fetch`,
-`ChatEndpoint.retry_policy` in `bot.summarize.chat` and `TELEGRAM_RETRIES` in
-`bot.telegram.flood`.
+`ChatEndpoint.retry_policy` in `bot.summarize.chat`, `TELEGRAM_RETRIES` in
+`bot.telegram.flood` and `STORE_WRITES` in `bot.rounds` (writes that must not be lost).
 
 A failure says how long the server asked us to wait through `retry_after_of`: an exception
 with a `retry_after` attribute in seconds (or a timedelta, as PTB's `RetryAfter` has).
@@ -101,6 +101,7 @@ class RetryPolicy:
     cap: float = 60.0  # the longest server-asked wait honoured; a longer one is cut to this
     margin: float = 0.0  # added to a server-asked wait (Telegram counts whole seconds)
     jitter: bool = False  # spread retries of many clients hitting one server at once
+    level: int = logging.INFO  # of the "retrying" line (a store write failing is a warning)
     # Called before each wait with the failure and the seconds about to be waited.
     on_retry: Callable[[BaseException, float], None] | None = None
 
@@ -133,8 +134,8 @@ class RetryPolicy:
 
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        log.info(
-            "%s failed (attempt %d of %d: %s); retrying in %.2f s",
+        log.log(
+            self.level, "%s failed (attempt %d of %d: %s); retrying in %.2f s",
             self.name, state.attempt_number, self.attempts, _describe(exc), state.upcoming_sleep,
         )  # fmt: skip
         if self.on_retry is not None and exc is not None:

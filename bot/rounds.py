@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import Settings
 from bot.errors import RecipientGone
 from bot.news import Source, TopicDigest
@@ -44,6 +46,7 @@ from bot.news.selection import (
 )
 from bot.news.story import Story
 from bot.pipeline import Pipeline
+from bot.retries import RetryPolicy
 from bot.schedule import zone
 from bot.store import ChatInputs, Store
 from bot.store.types import utcnow
@@ -104,9 +107,13 @@ class ChatDigest:
 Send = Callable[[ChatDigest], Awaitable[None]]
 T = TypeVar("T")
 
-# Pauses before retrying a write that must not be lost (recording a sent digest, or how far
-# a multi-part digest got); what still fails is kept in memory and retried next round.
-RECORD_RETRY_DELAYS = (0.2, 1.0, 3.0)
+# A write that must not be lost (recording a sent digest, or how far a multi-part digest
+# got) is tried 4 times over about 3.5 s: long enough for a lock or a failover to pass;
+# what still fails is kept in memory and retried next round.
+STORE_WRITES = RetryPolicy(
+    name="store write", attempts=4, backoff=0.5,
+    retry=lambda exc: isinstance(exc, SQLAlchemyError), level=logging.WARNING,
+)
 PENDING_TTL = timedelta(hours=12)  # a /digest left half-sent is resumed within this time
 
 
@@ -170,15 +177,15 @@ class Plan:
 
 
 async def retried(what: str, call: Callable[[], T]) -> T:
-    """Run a blocking store call in a thread, retrying after `RECORD_RETRY_DELAYS`."""
-    for delay in RECORD_RETRY_DELAYS:
-        try:
+    """Run a blocking store call in a thread, retried by `STORE_WRITES`.
+
+    A database error that outlasts the attempts is raised; `what` names the write in the
+    log line ("recording 3 sent digest(s) failed (attempt 1 of 4: …); retrying in 0.50 s").
+    """
+    async for attempt in dataclasses.replace(STORE_WRITES, name=what).retrying():
+        with attempt:
             return await asyncio.to_thread(call)
-        except Exception as exc:
-            log.warning("%s failed (%s: %s); retrying in %.1f s",
-                        what, type(exc).__name__, exc, delay)
-            await asyncio.sleep(delay)
-    return await asyncio.to_thread(call)
+    raise AssertionError("unreachable: tenacity returns or re-raises")  # pragma: no cover
 
 
 @dataclass
