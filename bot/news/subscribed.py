@@ -28,7 +28,7 @@ class FeedState:
 
 
 class ValidatorStore(Protocol):
-    """Where validators outlive the process (`bot.store.Feeds`, the feed_state table)."""
+    """Where validators outlive the process: `Store.feeds` (`bot.store.feeds.Feeds`, feed_state)."""
 
     def get(self, feed_url: str) -> FeedState | None: ...
 
