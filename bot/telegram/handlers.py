@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
-from telegram import Chat, ChatMember, Message, MessageEntity, Update
+from telegram import Chat, ChatMember, ChatMemberAdministrator, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -302,12 +302,16 @@ async def typing_action(chat: Chat) -> AsyncIterator[None]:
 
 
 async def membership(update: Update, context: BotContext) -> None:
-    """Remember when a user blocks (or unblocks) the bot, or a group removes it."""
+    """Remember when a user blocks (or unblocks) the bot, or a group or channel removes it."""
     change = update.my_chat_member
     if change is None:
         return
-    status = change.new_chat_member.status
+    member = change.new_chat_member
+    status = member.status
     active = status not in (ChatMember.BANNED, ChatMember.LEFT)
+    if change.chat.type == ChatType.CHANNEL:
+        # In a channel only an administrator with "Post messages" can post the digest.
+        active = isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
     await context.services.chats.set_active(change.chat.id, active)
     log.info("chat %s is now %s (%s)", change.chat.id, "active" if active else "inactive",
              status)

@@ -26,6 +26,7 @@ from bot.errors import (
 )
 from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
 from bot.telegram import messages
+from bot.telegram.channels import Place, place_of
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feedcheck import check_feed
 from bot.telegram.handlers import requester, require_admin, typing_action
@@ -55,46 +56,61 @@ _URL_START = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or not await require_admin(update, context):
+    message = update.effective_message
+    place = await place_of(update, context)
+    if message is None or place is None:
         return
     services = context.services
-    text = " ".join(context.args or [])
+    text = " ".join(place.args)
     if not text:
-        await reply(message, messages.SUBSCRIBE_USAGE)
+        await _answer(message, place, messages.SUBSCRIBE_USAGE,
+                      messages.CHANNEL_SUBSCRIBE_USAGE)
         return
     if _URL_START.match(text) or text.lower().startswith("www."):
-        url = await _checked_feed(message, chat.id, requester(update), services, text)
+        url = await _checked_feed(message, place, requester(update), services, text)
         if url is None:
             return
-        topic, kind, template = url, "feed", messages.SUBSCRIBED_FEED
+        topic, kind = url, "feed"
+        template = messages.CHANNEL_SUBSCRIBED_FEED if place.remote else messages.SUBSCRIBED_FEED
     else:
         if not MIN_TOPIC <= len(text) <= MAX_TOPIC:
             await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
             return
-        topic, kind, template = text, "search", messages.SUBSCRIBED
+        topic, kind = text, "search"
+        template = messages.CHANNEL_SUBSCRIBED if place.remote else messages.SUBSCRIBED
     store = services.store
+    chat_id = place.chat_id
     try:
-        await asyncio.to_thread(store.subscriptions.add, chat.id, topic, kind)  # type: ignore[arg-type]
+        await asyncio.to_thread(store.subscriptions.add, chat_id, topic, kind)  # type: ignore[arg-type]
     except DuplicateTopic:
-        await reply(message, messages.DUPLICATE_TOPIC.format(topic=topic))
+        await _answer(message, place, messages.DUPLICATE_TOPIC,
+                      messages.CHANNEL_DUPLICATE_TOPIC, topic=topic)
         return
     except TooManyTopics as exc:
-        await reply(message, messages.TOO_MANY_TOPICS.format(limit=exc.limit))
+        await _answer(message, place, messages.TOO_MANY_TOPICS,
+                      messages.CHANNEL_TOO_MANY_TOPICS, limit=exc.limit)
         return
     except OperationalError:  # a full disk, an unreachable database
-        log.warning("chat %s: subscription not saved (storage problem)", chat.id, exc_info=True)
+        log.warning("chat %s: subscription not saved (storage problem)", chat_id, exc_info=True)
         await reply(message, messages.STORAGE_PROBLEM)
         return
     except ValueError:  # the store's own limits (a feed address that is far too long)
         await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return
-    row = await asyncio.to_thread(store.chats.upsert, chat.id)
-    log.info("chat %s subscribed to %s %r", chat.id, kind, topic)
-    await reply(message, template.format(topic=topic, **_schedule(row, services)))
+    row = await asyncio.to_thread(store.chats.upsert, chat_id)
+    if place.remote:
+        # A channel has no Telegram language of its own: its digest starts in the language
+        # of whoever set it up.
+        user = update.effective_user
+        if user is not None and user.language_code and row.language is None:
+            await asyncio.to_thread(store.chats.set_language_if_unset, chat_id,
+                                    user.language_code)
+    log.info("chat %s subscribed to %s %r", chat_id, kind, topic)
+    await _answer(message, place, template, template, topic=topic,
+                  **_schedule(row, services))
 
 
-async def _checked_feed(message: Message, chat_id: int, who: int, services: Services,
+async def _checked_feed(message: Message, place: Place, who: int, services: Services,
                         text: str) -> str | None:
     """The feed's URL if it is an address that serves a feed; otherwise say why, and None.
 
@@ -116,14 +132,16 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
         await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
         return None
     store = services.store
-    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat_id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     key = normalize_topic(url, "feed")
     if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
-        await reply(message, messages.DUPLICATE_TOPIC.format(topic=url))
+        await _answer(message, place, messages.DUPLICATE_TOPIC,
+                      messages.CHANNEL_DUPLICATE_TOPIC, topic=url)
         return None
     limit = store.subscriptions.max_per_chat
     if len(subs) >= limit:
-        await reply(message, messages.TOO_MANY_TOPICS.format(limit=limit))
+        await _answer(message, place, messages.TOO_MANY_TOPICS,
+                      messages.CHANNEL_TOO_MANY_TOPICS, limit=limit)
         return None
     wait = await services.user_limit.acquire(str(who))
     if wait:
@@ -147,39 +165,52 @@ async def _checked_feed(message: Message, chat_id: int, who: int, services: Serv
 
 
 async def topics(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    message = update.effective_message
+    # Reading this chat's topics is for everyone; another chat's, for its admins only.
+    place = await place_of(update, context, admin_only=False)
+    if message is None or place is None:
         return
     services = context.services
     store = services.store
-    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
-        await reply(message, messages.NO_TOPICS)
+        await _answer(message, place, messages.NO_TOPICS, messages.CHANNEL_NO_TOPICS)
         return
-    row = await asyncio.to_thread(store.chats.upsert, chat.id)
+    row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     limit = store.subscriptions.max_per_chat
-    lines = [messages.TOPICS_HEADER.format(count=len(subs), limit=limit)]
+    header = messages.CHANNEL_TOPICS_HEADER if place.remote else messages.TOPICS_HEADER
+    footer = messages.CHANNEL_TOPICS_FOOTER if place.remote else messages.TOPICS_FOOTER
+    lines = [header.format(count=len(subs), limit=limit, name=place.name)]
     lines.extend(messages.TOPICS_LINE.format(n=n, topic=_label(sub))
                  for n, sub in enumerate(subs, 1))
-    lines += [Markup(), messages.TOPICS_FOOTER.format(**_schedule(row, services))]
-    await reply(message, NEWLINE.join(lines))
+    lines += [Markup(), footer.format(ref=place.ref, **_schedule(row, services))]
+    await _say(message, place, NEWLINE.join(lines))
 
 
 # --- /unsubscribe ----------------------------------------------------------------------------
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or not await require_admin(update, context):
+    message = update.effective_message
+    place = await place_of(update, context)
+    if message is None or place is None:
         return
     store = context.services.store
-    text = " ".join(context.args or [])
+    text = " ".join(place.args)
     if text:
-        removed = await asyncio.to_thread(store.subscriptions.remove, chat.id, text)
-        template = messages.UNSUBSCRIBED if removed else messages.NOT_SUBSCRIBED
-        await reply(message, template.format(topic=text))
+        removed = await asyncio.to_thread(store.subscriptions.remove, place.chat_id, text)
+        if removed:
+            await _answer(message, place, messages.UNSUBSCRIBED, messages.CHANNEL_UNSUBSCRIBED,
+                          topic=text)
+        else:
+            await _answer(message, place, messages.NOT_SUBSCRIBED,
+                          messages.CHANNEL_NOT_SUBSCRIBED, topic=text)
         return
-    subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
+    if place.remote:  # the buttons act on the chat they are shown in: name the topic instead
+        await _answer(message, place, messages.CHANNEL_UNSUBSCRIBE_USAGE,
+                      messages.CHANNEL_UNSUBSCRIBE_USAGE)
+        return
+    subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
         await reply(message, messages.NO_TOPICS)
         return
@@ -227,16 +258,17 @@ def _topic_keyboard(subs: list[Subscription]) -> InlineKeyboardMarkup:
 
 
 async def time_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or not await require_admin(update, context):
+    message = update.effective_message
+    place = await place_of(update, context)
+    if message is None or place is None:
         return
     services = context.services
     store = services.store
-    args = context.args or []
-    row = await asyncio.to_thread(store.chats.upsert, chat.id)
+    args = place.args
+    row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     if not args or len(args) > 2:
-        await reply(message, messages.TIME_USAGE.format(
-            time=format_digest_time(row.digest_time), tz=row.timezone))
+        await _answer(message, place, messages.TIME_USAGE, messages.CHANNEL_TIME_USAGE,
+                      time=format_digest_time(row.digest_time), tz=row.timezone)
         return
     if len(args) == 1 and timezone_name(args[0]) is not None:
         when, zone = row.digest_time, timezone_name(args[0])  # "/time Europe/Kyiv"
@@ -250,8 +282,9 @@ async def time_command(update: Update, context: BotContext) -> None:
     if zone is None:
         await reply(message, messages.BAD_TIMEZONE.format(given=args[1]))
         return
-    row = await asyncio.to_thread(store.chats.set_schedule, chat.id, when, zone)
-    await reply(message, messages.TIME_SET.format(**_schedule(row, services)))
+    row = await asyncio.to_thread(store.chats.set_schedule, place.chat_id, when, zone)
+    await _answer(message, place, messages.TIME_SET, messages.CHANNEL_TIME_SET,
+                  **_schedule(row, services))
 
 
 @cache
@@ -380,6 +413,22 @@ async def _own_button(update: Update) -> bool:
 
 
 # --- shared ----------------------------------------------------------------------------------
+
+
+async def _answer(message: Message, place: Place, own: Markup, other: Markup,
+                  **values: object) -> None:
+    """Reply with `own` about this chat, or `other` about the channel or group `place`
+    names (with its {name} and {ref}), after saying once that a paused one is back on."""
+    if not place.remote:
+        await reply(message, own.format(**values))
+        return
+    await _say(message, place, other.format(name=place.name, ref=place.ref, **values))
+
+
+async def _say(message: Message, place: Place, text: Markup) -> None:
+    if place.resumed:
+        text = NEWLINE.join([messages.CHANNEL_RESUMED.format(name=place.name), text])
+    await reply(message, text)
 
 
 async def _edit_query(update: Update, text: Markup,

@@ -220,6 +220,43 @@ class _Stall:
 
 
 @dataclass
+class Room:
+    """A channel or group as the fake knows it: its name and the bot's place in it.
+
+    `bot`: "administrator", "member", "restricted", "left" (never added) or "kicked";
+    `can_post`: for an administrator of a channel, the "Post messages" right; for a
+    restricted member of a group, whether it may send messages.
+    """
+
+    chat_id: int
+    type: str  # "channel", "supergroup" or "group"
+    title: str
+    username: str | None
+    bot: str
+    can_post: bool
+
+    def json(self) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": self.chat_id, "title": self.title, "type": self.type}
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+    def refusal(self) -> tuple[int, str] | None:
+        """Why Telegram refuses a message from the bot here, as Telegram words it; None: it
+        is accepted."""
+        kind = "channel" if self.type == "channel" else self.type
+        if self.bot == "kicked":
+            return 403, f"Forbidden: bot was kicked from the {kind} chat"
+        if self.bot == "left":
+            return 403, f"Forbidden: bot is not a member of the {kind} chat"
+        if self.type == "channel" and not (self.bot == "administrator" and self.can_post):
+            return 400, "Bad Request: need administrator rights in the channel chat"
+        if self.bot == "restricted" and not self.can_post:
+            return 400, "Bad Request: not enough rights to send text messages to the chat"
+        return None
+
+
+@dataclass
 class _State:
     updates: list[dict[str, Any]] = field(default_factory=list)
     next_update_id: int = 1
@@ -243,6 +280,7 @@ class _State:
     members: dict[int, set[int]] = field(default_factory=dict)  # chat id -> who wrote there
     files: dict[str, _StoredFile] = field(default_factory=dict)  # file_id -> the file
     file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    rooms: dict[int, Room] = field(default_factory=dict)  # channels and groups made by add_chat
 
 
 class FakeBotAPI(LoopbackServer):
@@ -463,6 +501,23 @@ class FakeBotAPI(LoopbackServer):
                 roles[creator] = "creator"
             self._state.admins[chat_id] = roles
 
+    def add_chat(self, chat_id: int, *, type: str = "channel", title: str = "A channel",
+                 username: str | None = None, bot: str = "administrator",
+                 can_post: bool = True) -> None:
+        """A channel (or group) that getChat finds by id and by @`username`; the bot is in
+        it as `bot` (see `Room`). Its admins are set with `set_admins`; anyone who wrote to
+        the bot and is not an admin reads as a subscriber ("member") of a channel."""
+        assert chat_id < 0, "channels and groups have negative ids"
+        assert type in ("channel", "supergroup", "group")
+        with self._cond:
+            self._state.rooms[chat_id] = Room(chat_id, type, title, username, bot, can_post)
+
+    def set_bot(self, chat_id: int, bot: str, *, can_post: bool = True) -> None:
+        """The bot's place in the channel or group changes (kicked, re-added, demoted)."""
+        with self._cond:
+            room = self._state.rooms[chat_id]
+            room.bot, room.can_post = bot, can_post
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: everything sent to `chat_id` answers 403."""
         with self._cond:
@@ -546,6 +601,9 @@ class FakeBotAPI(LoopbackServer):
 
     # -- the Bot API -----------------------------------------------------------------------
     def _chat(self, chat_id: int, first_name: str = "Ada") -> dict[str, Any]:
+        room = self._state.rooms.get(chat_id)
+        if room is not None:
+            return room.json()
         if chat_id > 0:
             return {"id": chat_id, "first_name": first_name, "type": "private"}
         return {"id": chat_id, "title": "A group", "type": "supergroup"}
@@ -700,13 +758,53 @@ class FakeBotAPI(LoopbackServer):
             return 400, "Bad Request: wrong parameter action in request"
         return 200, True
 
+    def _room_id(self, chat_id: object) -> int | None:
+        """The chat a `chat_id` parameter names: an id, or "@username" of a known room."""
+        if isinstance(chat_id, int):
+            return chat_id
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            wanted = chat_id[1:].casefold()
+            return next((room.chat_id for room in self._state.rooms.values()
+                         if room.username and room.username.casefold() == wanted), None)
+        return None
+
+    def _m_getchat(self, params: dict[str, Any]) -> tuple[int, Any]:
+        """A ChatFullInfo: public channels and groups are found by anyone, private ones only
+        by a bot that is in them; a user's private chat only once they wrote to the bot."""
+        chat_id = self._room_id(params.get("chat_id"))
+        room = self._state.rooms.get(chat_id) if chat_id is not None else None
+        if chat_id is None or (room is not None and room.bot in ("left", "kicked")
+                               and not room.username):
+            return 400, "Bad Request: chat not found"
+        if room is not None:
+            chat = room.json()
+        elif chat_id > 0 and chat_id in self._state.users:
+            chat = self._chat(chat_id, self._state.users[chat_id]["first_name"])
+        elif chat_id < 0 and (chat_id in self._state.admins or chat_id in self._state.members):
+            chat = self._chat(chat_id)
+        else:
+            return 400, "Bad Request: chat not found"
+        return 200, {**chat, "accent_color_id": 0, "max_reaction_count": 11,
+                     "accepted_gift_types": {
+                         "unlimited_gifts": False, "limited_gifts": False,
+                         "unique_gifts": False, "premium_subscription": False,
+                         "gifts_from_channels": False}}
+
     def _m_getchatmember(self, params: dict[str, Any]) -> tuple[int, Any]:
-        """A ChatMember as Telegram returns it: creator, administrator, member or left."""
-        chat_id, user_id = params.get("chat_id"), params.get("user_id")
+        """A ChatMember as Telegram returns it: creator, administrator, member, restricted
+        or left; in a channel the bot is not in, Telegram's refusal instead."""
+        chat_id, user_id = self._room_id(params.get("chat_id")), params.get("user_id")
         if not isinstance(chat_id, int):
             return 400, "Bad Request: chat not found"
         if not isinstance(user_id, int):
             return 400, "Bad Request: invalid user_id specified"
+        room = self._state.rooms.get(chat_id)
+        if room is not None and room.bot in ("left", "kicked"):
+            refusal = room.refusal()
+            assert refusal is not None
+            return refusal
+        if user_id == self.bot_id and room is not None:
+            return 200, self._bot_member(room)
         user = self._state.users.get(user_id)
         if user is None:
             return 400, "Bad Request: user not found"
@@ -720,18 +818,28 @@ class FakeBotAPI(LoopbackServer):
         if role == "creator":
             return 200, {"status": "creator", "user": user, "is_anonymous": False}
         if role == "administrator":
-            return 200, {
-                "status": "administrator", "user": user, "can_be_edited": False,
-                "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
-                "can_manage_video_chats": True, "can_restrict_members": True,
-                "can_promote_members": False, "can_change_info": True,
-                "can_invite_users": True, "can_post_stories": False,
-                "can_edit_stories": False, "can_delete_stories": False,
-                "can_pin_messages": True, "can_manage_topics": False,
-            }
-        if user_id in self._state.members.get(chat_id, set()):
+            channel = room is not None and room.type == "channel"
+            return 200, _administrator(user, channel=channel, can_post=True)
+        if user_id in self._state.members.get(chat_id, set()) or (
+                room is not None and room.type == "channel"):
+            # Channel subscribers are members; every user here is taken for one.
             return 200, {"status": "member", "user": user}
         return 200, {"status": "left", "user": user}
+
+    def _bot_member(self, room: Room) -> dict[str, Any]:
+        user = self._bot_user()
+        if room.bot == "administrator":
+            return _administrator(user, channel=room.type == "channel", can_post=room.can_post)
+        if room.bot == "restricted":
+            rights = {f"can_{right}": room.can_post for right in (
+                "send_messages", "send_audios", "send_documents", "send_photos",
+                "send_videos", "send_video_notes", "send_voice_notes", "send_polls",
+                "send_other_messages", "add_web_page_previews", "react_to_messages")}
+            return {"status": "restricted", "user": user, "is_member": True, **rights,
+                    "can_change_info": False, "can_invite_users": False,
+                    "can_pin_messages": False, "can_manage_topics": False,
+                    "can_edit_tag": False, "until_date": 0}
+        return {"status": "member", "user": user}
 
     def _m_answercallbackquery(self, params: dict[str, Any]) -> tuple[int, Any]:
         if not params.get("callback_query_id"):
@@ -771,9 +879,10 @@ class FakeBotAPI(LoopbackServer):
         return self._message_json(mine)
 
     def _message_json(self, msg: BotMessage, *, edited: bool = False) -> dict[str, Any]:
+        chat = self._chat(msg.chat_id)
         data: dict[str, Any] = {
             "message_id": msg.message_id, "from": self._bot_user(),
-            "chat": self._chat(msg.chat_id), "date": int(time.time()),
+            "chat": chat, "date": int(time.time()),
         }
         if msg.document is None:
             data["text"] = msg.text
@@ -786,6 +895,9 @@ class FakeBotAPI(LoopbackServer):
                                 "file_size": len(msg.document.data)}
             if msg.text:
                 data["caption"] = msg.text
+        if chat["type"] == "channel":  # a channel post is signed by the channel, not the bot
+            del data["from"]
+            data["sender_chat"] = chat
         if msg.reply_to is not None:
             original = self._state.user_messages.get((msg.chat_id, msg.reply_to))
             if original is not None:
@@ -795,9 +907,13 @@ class FakeBotAPI(LoopbackServer):
         return data
 
     def _m_sendmessage(self, params: dict[str, Any]) -> tuple[int, Any]:
-        chat_id = params.get("chat_id")
+        chat_id = self._room_id(params.get("chat_id"))
         if not isinstance(chat_id, int):
             return 400, "Bad Request: chat not found"
+        room = self._state.rooms.get(chat_id)
+        refusal = room.refusal() if room is not None else None
+        if refusal is not None:
+            return refusal
         checked = self._checked_text(params)
         if isinstance(checked[0], int):
             return checked
@@ -1013,6 +1129,23 @@ def _suffix(file_name: str | None) -> str:
     """`.opml` of `feeds.opml`: Telegram's file paths keep the extension."""
     _, dot, ext = (file_name or "").rpartition(".")
     return f".{ext}" if dot and re.fullmatch(r"[A-Za-z0-9]{1,10}", ext) else ""
+
+
+def _administrator(user: dict[str, Any], *, channel: bool, can_post: bool) -> dict[str, Any]:
+    """A ChatMemberAdministrator as Telegram sends it: "post/edit messages" exist in channels
+    only, "pin messages" and "manage topics" in groups only."""
+    member: dict[str, Any] = {
+        "status": "administrator", "user": user, "can_be_edited": False,
+        "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+        "can_manage_video_chats": True, "can_restrict_members": True,
+        "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+        "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    }
+    if channel:
+        member.update(can_post_messages=can_post, can_edit_messages=can_post)
+    else:
+        member.update(can_pin_messages=True, can_manage_topics=False)
+    return member
 
 
 def _decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
