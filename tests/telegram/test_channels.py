@@ -101,6 +101,7 @@ async def test_each_refusal_says_what_is_wrong_and_changes_nothing(
         bad = await say(botapi, f"/subscribe @x! {TOPIC}")
         wrong_id = await say(botapi, f"/subscribe -100999 {TOPIC}")
         usage = await say(botapi, "/subscribe @kyiv_news")
+        helped = await say(botapi, "/help")
         reader_topics = await say(botapi, "/topics @kyiv_news", user_id=READER)
         reader_time = await say(botapi, "/time @kyiv_news 07:30", user_id=READER)
         reader_unsub = await say(botapi, f"/unsubscribe @kyiv_news {TOPIC}", user_id=READER)
@@ -115,6 +116,7 @@ async def test_each_refusal_says_what_is_wrong_and_changes_nothing(
     assert wrong_id.text.startswith("I can't find -100999.")
     assert bad.text.startswith("@x! isn't a channel or group I can look up")
     assert usage.text.startswith("Usage: /subscribe @kyiv_news TOPIC")
+    assert "/subscribe @channel TOPIC — the digest in a channel or group" in helped.text
     # Nothing was stored for any of them: not even an empty chat to deliver to.
     assert all(row is None and subs == [] for row, subs in chats.values()), chats
 
