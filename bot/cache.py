@@ -19,6 +19,10 @@ class SummaryCache(Protocol):
         self, canonical_url: str, lang: str, article: Article, summary: Summary
     ) -> None: ...
 
+    async def put_article(self, canonical_url: str, article: Article) -> None:
+        """Keep an article with no summary to cache (questions about it read its text)."""
+        ...
+
 
 class MemoryCache:
     """An in-process LRU of (canonical URL, language) → (article, summary)."""
@@ -26,6 +30,7 @@ class MemoryCache:
     def __init__(self, maxsize: int = 1024) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict[tuple[str, str], tuple[Article, Summary]] = OrderedDict()
+        self._articles: OrderedDict[str, Article] = OrderedDict()
 
     async def get(self, canonical_url: str, lang: str) -> tuple[Article, Summary] | None:
         key = (canonical_url, lang)
@@ -39,3 +44,16 @@ class MemoryCache:
         self._items.move_to_end((canonical_url, lang))
         while len(self._items) > self.maxsize:
             self._items.popitem(last=False)
+
+    async def put_article(self, canonical_url: str, article: Article) -> None:
+        self._articles[canonical_url] = article
+        self._articles.move_to_end(canonical_url)
+        while len(self._articles) > self.maxsize:
+            self._articles.popitem(last=False)
+
+    def article(self, canonical_url: str) -> Article | None:
+        """The article kept under this URL, with or without a summary."""
+        hit = self._articles.get(canonical_url)
+        if hit is not None:
+            return hit
+        return next((a for (url, _), (a, _) in self._items.items() if url == canonical_url), None)

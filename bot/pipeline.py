@@ -115,6 +115,8 @@ class Pipeline:
             final_key = canonical_url(article.final_url)
             if final_key != key:
                 await self.cache.put(final_key, cache_lang, article, summary)
+        else:  # not cached, but a question about this summary needs the article's text
+            await self.cache.put_article(key, article)
         return LinkResult(article, summary, key, cached=False)
 
     async def summarize_article(self, article: Article, *, lang: str | None = None) -> Summary:

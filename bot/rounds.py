@@ -33,8 +33,9 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.errors import RecipientGone
+from bot.errors import InvalidURL, RecipientGone
 from bot.news import Source, TopicDigest
+from bot.news.feed import canonical_key
 from bot.news.google import GoogleNewsDecoder
 from bot.news.selection import (
     MAX_LOOKBACK,
@@ -49,6 +50,7 @@ from bot.pipeline import Pipeline
 from bot.retries import RetryPolicy
 from bot.schedule import zone
 from bot.store import ChatInputs, Store
+from bot.store.records import StoryRef
 from bot.store.types import utcnow
 from bot.terminal import since_words
 from bot.topic_digests import DEFAULT_LANG, TopicDigests
@@ -126,7 +128,9 @@ class PartSender(Protocol):
 
     def render(self, digest: ChatDigest) -> list[dict[str, Any]]: ...
 
-    async def send_part(self, chat_id: int, part: dict[str, Any]) -> None: ...
+    async def send_part(self, chat_id: int, part: dict[str, Any]) -> int | None:
+        """Send one part; return its message id when Telegram gave one."""
+        ...
 
 
 @dataclass
@@ -137,10 +141,17 @@ class Plan:
     stories: list[SentStory]
     sent: int = 0
     created_at: datetime | None = None
+    # The digest's stories as a reply to one of its messages asks about them, and the ids
+    # of the messages sent so far (bot.telegram.questions).
+    asked: list[StoryRef] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
         return self.sent >= len(self.parts)
+
+    def asked_in(self, chat_id: int) -> Asked:
+        return (chat_id, list(self.message_ids), list(self.asked))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,6 +164,8 @@ class Plan:
                  "signature": sorted(s.signature), "points": list(s.points)}
                 for s in self.stories
             ],
+            "asked": [story.to_json() for story in self.asked],
+            "message_ids": list(self.message_ids),
         }
 
     @classmethod
@@ -173,6 +186,9 @@ class Plan:
                 )
                 for s in data.get("stories") or []
             ],
+            # plans saved before questions were answered load without them
+            asked=[StoryRef.from_json(a) for a in data.get("asked") or []],
+            message_ids=[int(m) for m in data.get("message_ids") or []],
         )
 
 
@@ -308,7 +324,7 @@ class Digests(TopicDigests):
         try:
             if inputs is None:  # forgotten (/forget) between the claim and now
                 raise LookupError("the chat is gone from the store")
-            stories = await self._send_claimed(claim, inputs, plan, send, now, builds)
+            stories, asked = await self._send_claimed(claim, inputs, plan, send, now, builds)
         except RecipientGone as exc:
             report.gone += 1
             log.info("chat %s is gone (%s): marked inactive", chat_id, exc)
@@ -329,13 +345,14 @@ class Digests(TopicDigests):
             )
             return
         report.sent += 1
-        await recorder.put((chat_id, local_date, stories))
+        await recorder.put((chat_id, local_date, stories), asked)
 
     async def _send_claimed(
         self, claim: tuple[int, date], inputs: ChatInputs, saved: dict[str, Any] | None,
         send: Send | PartSender, now: datetime, builds: _Builds,
-    ) -> list[SentStory]:
-        """Send a claimed digest, or what is left of it; return the stories it showed.
+    ) -> tuple[list[SentStory], Asked | None]:
+        """Send a claimed digest, or what is left of it; return the stories it showed (and
+        the messages that showed them, for questions).
 
         A digest is built (summarized, rendered, turned into records) once per distinct
         key in a round (`_Chosen.key`) and reused for every chat that shares the key.
@@ -356,22 +373,22 @@ class Digests(TopicDigests):
             log.info("resuming the digest for chat %s at part %d of %d",
                      chat_id, plan.sent + 1, len(plan.parts))
             await self._send_plan(chat_id, plan, send, save)
-            return plan.stories
+            return plan.stories, plan.asked_in(chat_id)
         chosen = await self._choose(inputs, local_date=local_date, now=now)
         built = await builds.get(chosen.key, lambda: self._built(chosen, send))
         if not isinstance(send, PartSender):
             await send(chosen.digest(built.topics))
-            return built.stories
-        plan = Plan(built.parts, built.stories, created_at=now)
+            return built.stories, None
+        plan = Plan(built.parts, built.stories, created_at=now, asked=built.asked)
         await self._send_plan(chat_id, plan, send, save if len(plan.parts) > 1 else None)
-        return plan.stories
+        return plan.stories, plan.asked_in(chat_id)
 
     async def _built(self, chosen: _Chosen, send: Send | PartSender) -> _Built:
         """The digest of `chosen`, summarized, rendered and ready to record, for every chat
         with the same key."""
         digest = chosen.digest(await self._summarize(chosen))
         parts = send.render(digest) if isinstance(send, PartSender) else []
-        return _Built(digest.topics, parts, _sent(digest))
+        return _Built(digest.topics, parts, _sent(digest), _asked(digest))
 
     async def _send_plan(
         self, chat_id: int, plan: Plan, send: PartSender,
@@ -386,7 +403,9 @@ class Digests(TopicDigests):
         if save is not None and plan.sent == 0:
             await self._try(save, plan)
         while not plan.done:
-            await send.send_part(chat_id, plan.parts[plan.sent])
+            message_id = await send.send_part(chat_id, plan.parts[plan.sent])
+            if message_id is not None:
+                plan.message_ids.append(message_id)
             plan.sent += 1
             if save is not None and not plan.done:
                 await self._try(save, plan)
@@ -419,7 +438,7 @@ class Digests(TopicDigests):
 
         if plan is None:
             digest = await self.chat_digest(chat_id, now=now)
-            plan = Plan(send.render(digest), _sent(digest), created_at=now)
+            plan = Plan(send.render(digest), _sent(digest), created_at=now, asked=_asked(digest))
         else:
             log.info("resuming /digest for chat %s at part %d of %d",
                      chat_id, plan.sent + 1, len(plan.parts))
@@ -427,6 +446,7 @@ class Digests(TopicDigests):
         # Sent: what it showed is not repeated by the next /digest or tomorrow's digest.
         await retried(f"recording /digest for chat {chat_id}",
                       lambda: store.deliveries.finish_on_demand(chat_id, plan.stories, now))
+        await remember_asked(store, [plan.asked_in(chat_id)], now)
         return plan
 
     async def run_round(self, send: Send, *, now: datetime | None = None) -> RoundReport:
@@ -522,10 +542,15 @@ class Digests(TopicDigests):
                 store.articles.prune, now - timedelta(days=self.settings.cache_ttl_days)
             ),
             "sent_stories": await asyncio.to_thread(store.sent.prune, now - SENT_MEMORY),
+            # Questions read the cached articles: their messages are kept as long.
+            "reply_messages": await asyncio.to_thread(
+                store.replies.prune, now - timedelta(days=self.settings.cache_ttl_days)
+            ),
             "feeds": await self.evict_feeds(),
         }
         log.info("housekeeping: pruned %(articles)d article(s), %(sent_stories)d sent "
-                 "story record(s), %(feeds)d unfollowed feed state(s)", done)
+                 "story record(s), %(reply_messages)d message(s) kept for questions, "
+                 "%(feeds)d unfollowed feed state(s)", done)
         return done
 
     async def _record_leftovers(self, now: datetime) -> None:
@@ -588,6 +613,7 @@ class _Built:
     topics: tuple[TopicDigest, ...]
     parts: list[dict[str, Any]]  # as the round's PartSender renders them (else empty)
     stories: list[SentStory]  # what recording the digest as sent remembers
+    asked: list[StoryRef]  # what a reply to one of its messages asks about
 
 
 class _Builds:
@@ -611,6 +637,23 @@ class _Builds:
 
 
 Finished = tuple[int, date, list[SentStory]]
+Asked = tuple[int, list[int], list[StoryRef]]  # chat, message ids, stories they show
+
+
+async def remember_asked(store: Store, asked: Sequence[Asked], now: datetime) -> None:
+    """Keep which stories the sent digest messages show, for questions asked by replying.
+
+    One statement per batch; a failure costs only the answers to questions, so it is
+    logged, not retried, and never holds up recording the digests themselves.
+    """
+    asked = [a for a in asked if a[1] and a[2]]
+    if not asked:
+        return
+    try:
+        await asyncio.to_thread(store.replies.remember_many, asked, now)
+    except Exception as exc:
+        log.warning("%d digest(s) not kept for questions: %s: %s",
+                    len(asked), type(exc).__name__, exc)
 
 
 class _Recorder:
@@ -630,12 +673,15 @@ class _Recorder:
         self._worker = worker
         self._now = now
         self._pending: list[Finished] = []
+        self._asked: list[Asked] = []
         self._wake = asyncio.Event()
         self._closed = False
         self._leftovers = leftovers
 
-    async def put(self, item: Finished) -> None:
+    async def put(self, item: Finished, asked: Asked | None = None) -> None:
         self._pending.append(item)
+        if asked is not None:
+            self._asked.append(asked)
         self._wake.set()
 
     def close(self) -> None:
@@ -647,8 +693,10 @@ class _Recorder:
             await self._wake.wait()
             self._wake.clear()
             batch, self._pending = self._pending, []
+            asked, self._asked = self._asked, []
             if batch:
                 await self._record(batch)
+            await remember_asked(self._store, asked, self._now)
             if self._closed and not self._pending:
                 return
 
@@ -668,6 +716,22 @@ class _Recorder:
                           len(batch))
             for chat_id, local_date, stories in batch:
                 self._leftovers[(chat_id, local_date)] = list(stories)
+
+
+def _asked(digest: ChatDigest) -> list[StoryRef]:
+    """The digest's stories as a reply to it asks about them: their articles by canonical URL
+    (as the topic digests keep them in the link cache)."""
+    return [
+        StoryRef.of(s.headline, [(o, _canonical(u)) for o, u in s.sources], s.points)
+        for topic in digest.topics for s in topic.stories
+    ]
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonical_key(url)  # the key feed items (and their cached articles) go by
+    except InvalidURL:
+        return url
 
 
 def _sent(digest: ChatDigest) -> list[SentStory]:

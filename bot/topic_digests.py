@@ -182,10 +182,13 @@ class TopicDigests:
                 return None  # Google would not say where it leads
             url = resolved
         try:
-            return await read_article(self.pipeline.fetcher, url)
+            article = await read_article(self.pipeline.fetcher, url)
         except NewsbotError as exc:
             log.info("can't read %s for a digest: %s", url, exc)
             return None
+        # Kept for CACHE_TTL_DAYS: a reader's question about this story reads its text.
+        await self.pipeline.cache.put_article(item.canonical, article)
+        return article
 
     async def _summarize_article(
         self, item: NewsItem, article: Article, lang: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -12,6 +13,10 @@ from bot.store.records import CachedSummary
 from bot.store.session import Database, aware, dml, rowcount
 from bot.store.tables import ArticleRow, SummaryRow
 from bot.store.types import utcnow
+
+# Characters of an article kept for questions: far more than any news story, and a bound on
+# what one hostile page can make the database hold.
+MAX_KEPT_TEXT = 200_000
 
 
 class Articles:
@@ -85,6 +90,35 @@ class Articles:
                 ),
             )
 
+    def put_article(self, article: Article, canonical_url: str) -> None:
+        """Keep an article's text without a summary (one read for a digest, or summarized
+        while the model was down), so that a question about it can be answered later."""
+        values = {
+            "url": article.url,
+            "final_url": article.final_url,
+            "title": article.title,
+            "text": article.text[:MAX_KEPT_TEXT],
+            "site": article.site,
+            "published": aware(article.published),
+            "language": article.language,
+            "fetched_at": utcnow(),
+        }
+        with self._db.write() as session:
+            dml(
+                session,
+                self._db.insert(ArticleRow)
+                .values(canonical_url=canonical_url, **values)
+                .on_conflict_do_update(index_elements=["canonical_url"], set_=values),
+            )
+
+    def get_articles(self, canonical_urls: Sequence[str]) -> dict[str, Article]:
+        """The stored articles of these URLs (those pruned or never read are missing)."""
+        if not canonical_urls:
+            return {}
+        query = select(ArticleRow).where(col(ArticleRow.canonical_url).in_(set(canonical_urls)))
+        with self._db.read() as session:
+            return {row.canonical_url: _article(row) for row in session.scalars(query)}
+
     def prune(self, older_than: datetime) -> int:
         """Drop cached articles (and their summaries) fetched before `older_than`.
 
@@ -104,15 +138,7 @@ class Articles:
 
 def _cached_summary(summary: SummaryRow, article: ArticleRow) -> CachedSummary:
     return CachedSummary(
-        article=Article(
-            url=article.url,
-            final_url=article.final_url,
-            title=article.title,
-            text=article.text,
-            site=article.site,
-            published=article.published,
-            language=article.language,
-        ),
+        article=_article(article),
         summary=Summary(
             points=list(summary.points),
             summarizer=summary.summarizer,
@@ -122,4 +148,16 @@ def _cached_summary(summary: SummaryRow, article: ArticleRow) -> CachedSummary:
         ),
         canonical_url=summary.canonical_url,
         created_at=summary.created_at,
+    )
+
+
+def _article(row: ArticleRow) -> Article:
+    return Article(
+        url=row.url,
+        final_url=row.final_url,
+        title=row.title,
+        text=row.text,
+        site=row.site,
+        published=row.published,
+        language=row.language,
     )

@@ -33,3 +33,10 @@ class StoreSummaryCache:
         except SQLAlchemyError as exc:
             log.warning("summary of %s not cached (storage problem): %s: %s",
                         canonical_url, type(exc).__name__, exc)
+
+    async def put_article(self, canonical_url: str, article: Article) -> None:
+        try:
+            await asyncio.to_thread(self.store.articles.put_article, article, canonical_url)
+        except SQLAlchemyError as exc:
+            log.warning("article %s not kept (storage problem): %s: %s",
+                        canonical_url, type(exc).__name__, exc)

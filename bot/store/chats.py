@@ -12,7 +12,7 @@ from sqlmodel import col
 from bot.schedule import valid_timezone
 from bot.store.records import Chat
 from bot.store.session import Database, dml, rowcount
-from bot.store.tables import ChatRow, DeliveryRow, SentStoryRow, SubscriptionRow
+from bot.store.tables import ChatRow, DeliveryRow, ReplyMessageRow, SentStoryRow, SubscriptionRow
 from bot.store.types import utcnow
 
 
@@ -107,7 +107,7 @@ class Chats:
         with self._db.write() as session:
             # Explicit child deletes, not only ON DELETE CASCADE: correct even on a SQLite
             # connection someone opened without `PRAGMA foreign_keys`.
-            for table in (SubscriptionRow, SentStoryRow, DeliveryRow):
+            for table in (SubscriptionRow, SentStoryRow, DeliveryRow, ReplyMessageRow):
                 dml(session, delete(table).where(col(table.chat_id) == chat_id))
             result = dml(session, delete(ChatRow).where(col(ChatRow.chat_id) == chat_id))
             return rowcount(result) > 0

@@ -23,6 +23,7 @@ from bot.store.deliveries import Deliveries
 from bot.store.engine import make_engine
 from bot.store.feeds import Feeds
 from bot.store.migrate import migrate_engine
+from bot.store.replies import Replies
 from bot.store.sent import SentStories
 from bot.store.session import Database
 from bot.store.subscriptions import Subscriptions
@@ -37,7 +38,7 @@ class Store:
     `chats` (language, schedule, pause, forget), `subscriptions` (topics per chat),
     `articles` (the shared link and summary cache), `sent` (stories each chat was shown),
     `deliveries` (due chats, claims, finished digests, resumable plans), `feeds` (validators
-    of subscribed feeds).
+    of subscribed feeds), `replies` (which stories each sent message shows, for questions).
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class Store:
             max_attempts=max_attempts,
         )
         self.feeds = Feeds(self.db)
+        self.replies = Replies(self.db)
 
     @property
     def engine(self) -> Engine:

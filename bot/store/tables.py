@@ -174,3 +174,34 @@ class FeedStateRow(SQLModel, table=True):
     checked_at: datetime = _when()
     # Added in 0005: the feed's own (channel) title, for /export.
     title: str | None = Field(default=None, sa_type=Text)
+
+
+class ReplyMessageRow(SQLModel, table=True):
+    """A message the bot sent that a reader may reply to with a question (added in 0006).
+
+    Many chats get the same digest: the stories it shows are kept once, by content, in
+    `reply_stories`, and each sent message only points at them.
+    """
+
+    __tablename__ = "reply_messages"
+    __table_args__ = (Index("ix_reply_messages_sent_at", "sent_at"),)
+
+    chat_id: int = Field(
+        sa_type=BigInteger, primary_key=True, foreign_key="chats.chat_id", ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    message_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    stories_key: str = Field(max_length=64)
+    sent_at: datetime = _when()
+
+
+class ReplyStoriesRow(SQLModel, table=True):
+    """The stories of one sent summary or digest part, shared by every chat that got it."""
+
+    __tablename__ = "reply_stories"
+
+    stories_key: str = Field(max_length=64, primary_key=True)
+    stories: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _when()

@@ -30,7 +30,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.coordination import Coordination
 from bot.preflight import ConfigError
-from bot.telegram import handlers, topics
+from bot.telegram import handlers, questions, topics
 from bot.telegram.context import BotContext, BotData
 from bot.telegram.delivery import TICK_SECONDS
 from bot.telegram.flood import FloodLimiter
@@ -240,6 +240,9 @@ def build_application(
     app.add_handler(CallbackQueryHandler(topics.forget_button,
                                          pattern=f"^{topics.FORGET_PREFIX}"))
     FeedFiles().register(app)  # /import, /export and files: before links takes every message
+    # A reply to one of the bot's summaries or digests is a question about its story.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.REPLY & ~filters.COMMAND,
+                                   questions.ask))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.links))
     # Last in its group: only a command none of the handlers above took gets here.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND,

@@ -19,6 +19,7 @@ from bot.telegram.jobs import LinkJobs
 if TYPE_CHECKING:
     from bot.rounds import Digests
     from bot.store import Store
+    from bot.summarize.answer import Answerer
     from bot.telegram.delivery import DigestRounds, DigestSender
 
 
@@ -37,6 +38,8 @@ class Services:
     sender: DigestSender
     rounds: DigestRounds
     clock: Callable[[], datetime]
+    # Questions asked by replying to a summary or digest (bot.telegram.questions).
+    answerer: Answerer
     summarizer_name: str = "?"
     # (user, chat) → the day they were last told "not allowed" (told once a day per chat).
     refused: dict[tuple[int, int], date] = field(default_factory=dict)

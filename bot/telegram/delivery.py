@@ -64,7 +64,8 @@ class DigestSender:
             for n, text in enumerate(render_digest(digest))
         ]
 
-    async def send_part(self, chat_id: int, part: dict[str, Any]) -> None:
+    async def send_part(self, chat_id: int, part: dict[str, Any]) -> int | None:
+        """Send one part; return its message id (None: it timed out after it was sent)."""
         options: dict[str, Any] = {}
         if self._paid_broadcast:
             options["allow_paid_broadcast"] = True
@@ -74,16 +75,16 @@ class DigestSender:
                 url=part["preview"], prefer_small_media=True
             )
         # Freshly rendered, the text is Markup; read back from a saved plan, a str.
-        await self._send(chat_id, stored(part["text"]), options)
+        return await self._send(chat_id, stored(part["text"]), options)
 
-    async def _send(self, chat_id: int, text: Markup, options: dict[str, Any]) -> None:
+    async def _send(self, chat_id: int, text: Markup, options: dict[str, Any]) -> int | None:
         async with self._in_flight:
-            await self._send_now(chat_id, text, options)
+            return await self._send_now(chat_id, text, options)
 
-    async def _send_now(self, chat_id: int, text: Markup, options: dict[str, Any]) -> None:
+    async def _send_now(self, chat_id: int, text: Markup, options: dict[str, Any]) -> int | None:
         try:
             try:
-                await self._bot.send_message(chat_id, text, **options)
+                return (await self._bot.send_message(chat_id, text, **options)).message_id
             except TimedOut as exc:
                 if not _may_have_arrived(exc):
                     raise  # never left this machine: the round retries it later
@@ -92,13 +93,15 @@ class DigestSender:
                 # readers complain about. A lost digest part is the smaller harm.
                 log.warning("digest part for chat %s timed out after it was sent; "
                             "not sending it again", chat_id)
+                return None
             except BadRequest as exc:
                 if "can't parse entities" not in exc.message.lower():
                     raise
                 log.warning("Telegram refused our digest HTML (%s); sending plain text",
                             exc.message)
-                await self._bot.send_message(chat_id, to_plain(text), parse_mode=None,
-                                             **options)
+                plain = await self._bot.send_message(chat_id, to_plain(text), parse_mode=None,
+                                                     **options)
+                return plain.message_id
         except Forbidden as exc:
             raise RecipientGone(exc.message) from exc
         except BadRequest as exc:

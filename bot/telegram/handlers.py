@@ -15,7 +15,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import languages
 from bot.errors import NewsbotError
-from bot.telegram import messages
+from bot.store.records import StoryRef
+from bot.telegram import messages, reply_targets
 from bot.telegram.context import BotContext
 from bot.telegram.links import extract_links
 from bot.telegram.markup import Markup, to_plain
@@ -58,8 +59,13 @@ async def gatekeeper(update: Update, context: BotContext) -> None:
 
 
 def _addressed_to_bot(message: Message, chat: Chat, username: str) -> bool:
-    """A private message, or a group message with a command for this bot or a link."""
+    """A private message, or a group message with a command for this bot, a link, or a
+    reply to one of the bot's messages (a question about a summary)."""
     if chat.type == ChatType.PRIVATE:
+        return True
+    replied = message.reply_to_message
+    if (replied is not None and replied.from_user is not None and replied.from_user.is_bot
+            and (replied.from_user.username or "").lower() == username.lower()):
         return True
     for entity in message.entities:
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
@@ -74,7 +80,7 @@ async def remember_chat(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or update.my_chat_member is not None:  # membership has its own handler
         return
-    await context.services.chats.seen(chat.id, _user_language(update))
+    await context.services.chats.seen(chat.id, user_language(update))
 
 
 async def require_admin(update: Update, context: BotContext) -> bool:
@@ -125,7 +131,7 @@ async def lang(update: Update, context: BotContext) -> None:
     chats = context.services.chats
     args = context.args or []
     if len(args) != 1:
-        current = await chats.language(chat.id) or _user_language(update) or "auto"
+        current = await chats.language(chat.id) or user_language(update) or "auto"
         await reply(message, messages.LANG_USAGE.format(current=current))
         return
     code = args[0]
@@ -182,7 +188,7 @@ async def links(update: Update, context: BotContext) -> None:
         if wait:
             break
         admitted.append(url)
-    lang = await services.chats.language(chat.id) or _user_language(update)
+    lang = await services.chats.language(chat.id) or user_language(update)
     try:
         if admitted:
             await _answer_links(message, chat, admitted, lang, context, who)
@@ -192,7 +198,7 @@ async def links(update: Update, context: BotContext) -> None:
             await reply(message,
                         messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message))
     except Forbidden as exc:
-        await _mark_blocked(context, chat.id, exc)
+        await mark_blocked(context, chat.id, exc)
 
 
 async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang: str | None,
@@ -242,18 +248,26 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
              summary.summarizer, " (cached)" if result.cached else "",
              f" (fallback: {summary.fallback_reason})" if summary.fallback_reason else "")
-    await _put(message, status, render_summary(result.article, summary, url=url))
+    shown = await _put(message, status, render_summary(result.article, summary, url=url))
+    # A reply to the summary asks about this article (bot.telegram.questions).
+    article = result.article
+    await reply_targets.remember(context, message.chat_id, shown, [StoryRef.of(
+        article.title, [(article.site or host, result.canonical_url)], summary.points)])
 
 
-async def _put(origin: Message, status: Message, parts: Sequence[Markup]) -> None:
-    """Edit the status message into the first part; send the rest as replies to `origin`."""
+async def _put(origin: Message, status: Message, parts: Sequence[Markup]) -> list[int]:
+    """Edit the status message into the first part; send the rest as replies to `origin`.
+
+    Returns the ids of the messages that show the parts.
+    """
     first, *rest = parts
-    await _edit(origin, status, first)
+    shown = [await _edit(origin, status, first)]
     for part in rest:
-        await _reply(origin, part)
+        shown.append(await _reply(origin, part))
+    return shown
 
 
-async def _edit(origin: Message, status: Message, text: Markup) -> None:
+async def _edit(origin: Message, status: Message, text: Markup) -> int:
     try:
         await edit(status, text)
     except BadRequest as exc:
@@ -262,21 +276,23 @@ async def _edit(origin: Message, status: Message, text: Markup) -> None:
             log.warning("Telegram refused our HTML (%s); sending plain text", exc.message)
             await status.edit_text(to_plain(text), parse_mode=None)
         elif "message is not modified" in reason:
-            return
+            pass
         elif "message to edit not found" in reason:  # the user deleted it: reply anew
-            await _reply(origin, text)
+            return await _reply(origin, text)
         else:
             raise
+    return status.message_id
 
 
-async def _reply(origin: Message, text: Markup) -> None:
+async def _reply(origin: Message, text: Markup) -> int:
     try:
-        await reply(origin, text, quote=True)
+        return (await reply(origin, text, quote=True)).message_id
     except BadRequest as exc:
         if "can't parse entities" not in exc.message.lower():
             raise
         log.warning("Telegram refused our HTML (%s); sending plain text", exc.message)
-        await origin.reply_text(to_plain(text), parse_mode=None, do_quote=True)
+        return (await origin.reply_text(to_plain(text), parse_mode=None,
+                                        do_quote=True)).message_id
 
 
 @contextlib.asynccontextmanager
@@ -322,7 +338,7 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, Forbidden) and chat is not None:
-        await _mark_blocked(context, chat.id, error)
+        await mark_blocked(context, chat.id, error)
         return
     if update is None and isinstance(error, NetworkError):
         # Polling through a network blip: PTB retries by itself; a traceback adds nothing.
@@ -331,7 +347,7 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("unhandled error while handling %s", _describe(update), exc_info=error)
 
 
-async def _mark_blocked(context: BotContext, chat_id: int, exc: Forbidden) -> None:
+async def mark_blocked(context: BotContext, chat_id: int, exc: Forbidden) -> None:
     # Retrying cannot help: Telegram refuses until the user unblocks the bot.
     log.warning("chat %s is unreachable (%s); marking it inactive", chat_id, exc.message)
     await context.services.chats.set_active(chat_id, False)
@@ -359,7 +375,7 @@ def requester(update: Update) -> int:
     return chat.id if chat is not None else 0
 
 
-def _user_language(update: Update) -> str | None:
+def user_language(update: Update) -> str | None:
     user = update.effective_user
     return user.language_code if user is not None and user.language_code else None
 

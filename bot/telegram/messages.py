@@ -445,3 +445,32 @@ CHANNEL_TIME_USAGE = Markup(
 CHANNEL_TIME_SET = Markup(
     "The digest of {name} comes every day at <b>{time}</b> ({tz}); the next one {when}."
 )
+
+
+# --- questions about a story: replies to summaries and digests (bot/telegram/questions.py) ---
+
+ASK_ABOUT = Markup("💬 <b>{title}</b>")  # which story the answer is about
+ASK_LINE = Markup("{text} <i>— {outlets}</i>")  # a sentence of the model's answer
+ASK_QUOTE_LINE = Markup("«{text}» <i>— {outlets}</i>")  # a sentence quoted from an article
+ASK_NOT_SAID = Markup("The article doesn't say. I only answer from what it reports ({outlets}).")
+ASK_NOT_SAID_MANY = Markup(
+    "The articles don't say. I only answer from what they report ({outlets})."
+)
+# Plain text, put in italics under an answer.
+ASK_QUOTED_NOTE = "Quoted from the article: the sentences closest to your question."
+ASK_FALLBACK_NOTE = (
+    "The language model is unavailable right now, so these are the article's own sentences "
+    "closest to your question."
+)
+ASK_NOT_A_SUMMARY = Markup(
+    "I answer questions about my summaries and digests: reply to one of them with your "
+    "question, for example <i>why did they recall them?</i>"
+)
+ASK_EXPIRED = Markup(
+    "I no longer have the articles behind that message (I keep them for {days} days). "
+    "Send the link again and reply to the new summary."
+)
+ASK_HEADLINE_ONLY = Markup(
+    "Only the headline of that story could be read, so I can't answer questions about it."
+)
+ASK_FAILED = Markup("I couldn't answer that right now. Please try again later.")

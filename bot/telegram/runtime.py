@@ -93,6 +93,7 @@ class Runtime:
         from bot.rounds import Digests
         from bot.store import Store, StoreSummaryCache
         from bot.store.types import utcnow
+        from bot.summarize.answer import Answerer
 
         settings, opened = self.settings, self._opened
         await check_redis(settings, self.shared)
@@ -117,6 +118,8 @@ class Runtime:
             sender=sender,
             rounds=DigestRounds(digests, sender),
             clock=digests.clock,
+            answerer=Answerer.for_summarizer(getattr(pipeline, "summarizer", None),
+                                             max_input_tokens=settings.llm_max_input_tokens),
             summarizer_name=_summarizer_name(pipeline),
         )
         app.bot_data.services = services

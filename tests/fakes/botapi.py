@@ -329,12 +329,16 @@ class FakeBotAPI(LoopbackServer):
         anonymous_admin: bool = False,
         reply_to: int | None = None,
         document: dict[str, Any] | None = None,
+        quote: str | None = None,
+        reply_sent_at: int | None = None,
     ) -> dict[str, Any]:
         """Queue a message from a user; URLs and /commands in `text` get entities like Telegram.
 
         `reply_to`: the id of an earlier message in the chat (the user's or the bot's) this
-        one replies to. `document`: a `message.document` (see `push_document`); a `caption`
-        then goes with the document instead of a photo.
+        one replies to, which Telegram includes whole as `reply_to_message` (`reply_sent_at`:
+        its date, Unix time). `quote`: the part of it the user selected to quote (Telegram
+        accepts only an exact substring). `document`: a `message.document` (see
+        `push_document`); a `caption` then goes with the document instead of a photo.
 
         `anonymous_admin=True`: an anonymous administrator of the group `chat_id` writes, as
         Telegram shows it: `from` is the placeholder @GroupAnonymousBot and `sender_chat`
@@ -367,7 +371,16 @@ class FakeBotAPI(LoopbackServer):
                 message["entities"] = found
         if reply_to is not None:
             with self._cond:
-                message["reply_to_message"] = self._replied(chat_id, reply_to)
+                original = self._replied(chat_id, reply_to)
+            if reply_sent_at is not None:
+                original["date"] = reply_sent_at
+            message["reply_to_message"] = original
+            if quote is not None:
+                shown = str(original.get("text") or original.get("caption") or "")
+                at = shown.find(quote)
+                assert at >= 0, "Telegram quotes only an exact part of the replied message"
+                message["quote"] = {"text": quote, "position": utf16_len(shown[:at]),
+                                    "is_manual": True}
         if document is not None:
             message["document"] = document
         if caption is not None:
@@ -876,7 +889,9 @@ class FakeBotAPI(LoopbackServer):
             return {k: v for k, v in original.items() if k != "reply_to_message"}
         mine = self._state.chats.get(chat_id, {}).get(message_id)
         assert mine is not None, f"no message {message_id} in chat {chat_id} to reply to"
-        return self._message_json(mine)
+        shown = self._message_json(mine)
+        shown.pop("reply_to_message", None)  # Telegram nests one level only
+        return shown
 
     def _message_json(self, msg: BotMessage, *, edited: bool = False) -> dict[str, Any]:
         chat = self._chat(msg.chat_id)

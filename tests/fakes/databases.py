@@ -28,6 +28,8 @@ TABLES = (
     "sent_stories",
     "digest_deliveries",
     "feed_state",
+    "reply_messages",
+    "reply_stories",
 )
 
 

@@ -20,6 +20,7 @@ from bot.news.subscribed import FeedState
 from bot.pipeline import Pipeline
 from bot.rounds import Digests
 from bot.store import Store
+from bot.store.records import StoryRef
 from bot.store.tables import ArticleRow, SentStoryRow
 from tests.fakes.newsfeeds import NORTH_KOREA, publisher_rss
 from tests.fakes.outbox import Outbox
@@ -75,9 +76,20 @@ async def test_housekeeping_prunes_old_articles_sent_stories_and_unfollowed_feed
     for url in ("https://feeds.example/followed.xml", "https://feeds.example/dropped.xml"):
         store.feeds.put(url, FeedState(etag='"e1"'))
 
+    ref = StoryRef.of("Заголовок", [("Укрінформ", "https://ukrinform.ua/fresh")])
+    store.replies.remember(1, [7], [ref], now - timedelta(days=8))
+    store.replies.remember(1, [8], [ref], now - timedelta(days=6))
+    store.replies.remember(1, [9], [StoryRef.of("Old only", [])], now - timedelta(days=8))
+
     done = await digests.housekeeping()
 
-    assert done == {"articles": 1, "sent_stories": 1, "feeds": 1}
+    assert done == {"articles": 1, "sent_stories": 1, "reply_messages": 2, "feeds": 1}
+    # Questions are answered for CACHE_TTL_DAYS, as long as the articles are kept.
+    assert store.replies.stories_of(1, 7) is None and store.replies.stories_of(1, 9) is None
+    assert store.replies.stories_of(1, 8) == [ref]
+    with store.engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT count(*) FROM reply_stories").scalar()
+    assert kept == 1  # the story only message 9 showed went with it
     assert store.articles.get_summary("https://ukrinform.ua/old", "uk") is None
     fresh = store.articles.get_summary("https://ukrinform.ua/fresh", "uk")
     assert fresh is not None and fresh.article.site == "Укрінформ"
