@@ -3,9 +3,11 @@
     uv run python bench/fanout.py --processes 2 --chats 3000
 
 One run measures a digest round with 1 sender process and with N (default 2), side by
-side, each on a fresh PostgreSQL database holding the same chats: `--chats` chats (default
-3,000) over ~20 topic sets, in 3 languages and 4 time zones, every one of them due now,
-Telegram's limits lifted (own capacity). A share of the chats (`--history`) was sent one
+side, after a same-run baseline (1 process sending through python-telegram-bot's
+`send_message`, the path before the lean JSON sender of bot/telegram/wire.py), each on
+a fresh PostgreSQL database holding the same chats: `--chats` chats (default 3,000) over
+~20 topic sets, in 3 languages and 4 time zones, every one of them due now, Telegram's
+limits lifted (own capacity). A share of the chats (`--history`) was sent one
 of today's stories yesterday, so their digests carry their own update lines.
 
 Each sender is a real `newsbot` process as `newsbot run` wires it (build_application,
@@ -177,6 +179,7 @@ def sender(conn: Any, cfg: dict[str, Any], db_url: str, at: datetime, start: Any
     logging.basicConfig(level=logging.WARNING)
     from bot.config import Settings
     from bot.telegram.app import build_application
+    from bot.telegram.delivery import DigestRounds, DigestSender
     from bot.telegram.flood import FloodLimiter
 
     settings = Settings(
@@ -194,6 +197,11 @@ def sender(conn: Any, cfg: dict[str, Any], db_url: str, at: datetime, start: Any
         assert app.post_init is not None
         await app.post_init(app)
         rounds = app.bot_data.services.rounds
+        baseline: DigestSender | None = None
+        if cfg.get("via_ptb"):
+            # The same-run baseline: the same round, sent through PTB's send_message.
+            baseline = DigestSender(app.bot, via_ptb=True)
+            rounds = DigestRounds(app.bot_data.services.digests, baseline)
         conn.send("ready")
         await asyncio.to_thread(start.wait)
         profile: Any = None
@@ -312,7 +320,7 @@ def distinct_shown(db_url: str) -> int:
 
 
 def column(processes: int, args: argparse.Namespace, cfg: dict[str, Any], world: Any,
-           botapi: Any, admin: Any, at: datetime) -> dict[str, Any]:
+           botapi: Any, admin: Any, at: datetime, *, via_ptb: bool = False) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     db_url = create_database(admin)
     try:
@@ -323,7 +331,8 @@ def column(processes: int, args: argparse.Namespace, cfg: dict[str, Any], world:
         pipes, procs = [], []
         for _ in range(processes):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=sender, args=(child, cfg, db_url, at, start))
+            proc = ctx.Process(target=sender,
+                               args=(child, cfg | {"via_ptb": via_ptb}, db_url, at, start))
             proc.start()
             pipes.append(parent)
             procs.append(proc)
@@ -349,6 +358,7 @@ def column(processes: int, args: argparse.Namespace, cfg: dict[str, Any], world:
     once = sum(1 for chat in range(1, args.chats + 1) if digests.get(chat) == 1)
     twice = sum(1 for n in digests.values() if n > 1)
     return {
+        "send_path": "PTB send_message" if via_ptb else "lean JSON",
         "processes": processes, "chats": args.chats, "distinct_digest_keys": shape["keys"],
         "chats_with_history": shape["with_history"], "wall_s": round(wall, 2),
         "messages": stats["messages"], "refused": stats["refused"],
@@ -391,7 +401,9 @@ def main() -> None:
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     counts = sorted({1, args.processes})
     try:
-        columns = [column(n, args, cfg, world, botapi, admin, at) for n in counts]
+        # First the baseline: one process sending through PTB, as before the lean sender.
+        columns = [column(1, args, cfg, world, botapi, admin, at, via_ptb=True)]
+        columns += [column(n, args, cfg, world, botapi, admin, at) for n in counts]
     finally:
         admin.dispose()
         for pipe in (world, botapi):
@@ -399,13 +411,16 @@ def main() -> None:
         for proc in fakes:
             proc.join(timeout=10)
 
-    one = columns[0]
+    baseline, one = columns[0], columns[1]
     for col in columns:
         # What the senders reached per process if the fake's own CPU were not taking a
         # share of this machine's cores: the bot's throughput per core of its own CPU.
         col["messages_per_bot_cpu_s"] = round(col["messages"] / max(col["bot_cpu_s"], 1e-9), 1)
         col["speedup_vs_1"] = round(col["messages_per_s"] / one["messages_per_s"], 2)
+        col["vs_ptb_baseline"] = round(col["messages_per_s"] / baseline["messages_per_s"], 2)
+        col["bot_cores"] = round(col["bot_cpu_s"] / col["wall_s"], 2)
     rows = [
+        ("send path", "send_path"),
         ("sender processes", "processes"),
         ("chats (all due now)", "chats"),
         ("distinct (topics, language, local date)", "distinct_digest_keys"),
@@ -414,7 +429,9 @@ def main() -> None:
         ("messages refused by the fake", "refused"),
         ("round wall time, s", "wall_s"),
         ("messages/s", "messages_per_s"),
-        ("speed-up over 1 process", "speedup_vs_1"),
+        ("speed-up over 1 lean process", "speedup_vs_1"),
+        ("speed-up over the PTB baseline", "vs_ptb_baseline"),
+        ("bot cores used (CPU s / wall s)", "bot_cores"),
         ("bot CPU, s (all senders)", "bot_cpu_s"),
         ("bot CPU per message, ms", "bot_cpu_ms_per_message"),
         ("messages per bot CPU second", "messages_per_bot_cpu_s"),

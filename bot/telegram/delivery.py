@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, TimedOut
+from telegram.ext import ExtBot
 
 from bot import metrics
 from bot.errors import RecipientGone
 from bot.telegram.context import BotContext
 from bot.telegram.digest_render import first_story_url, render_digest
 from bot.telegram.markup import Markup, stored, to_plain
+from bot.telegram.wire import SendMessage
 
 if TYPE_CHECKING:  # bot.rounds loads the pipeline and the store: at start, not at import
     from bot.rounds import ChatDigest, Digests, RoundReport, Send
@@ -33,18 +35,26 @@ _GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough 
 class DigestSender:
     """Send a `ChatDigest` as HTML messages; a chat that refuses it raises `RecipientGone`.
 
-    Calls go through the bot, so the Application's flood limiter paces them and waits out
-    `RetryAfter`. Any other failure propagates: the round marks the delivery failed and a
-    later tick tries again.
+    Sends go through `SendMessage` (bot/telegram/wire.py): a JSON body on a pooled client,
+    paced by the bot's flood limiter, which waits out `RetryAfter`; `via_ptb=True` sends
+    through PTB's `send_message` instead (the benchmark's same-run baseline). Any other
+    failure propagates: the round marks the delivery failed and a later tick tries again.
+    Close with `aclose()`.
     """
 
-    def __init__(self, bot: Bot, *, in_flight: int = 4, paid_broadcast: bool = False) -> None:
+    def __init__(self, bot: Bot, *, in_flight: int = 4, paid_broadcast: bool = False,
+                 via_ptb: bool = False) -> None:
         self._bot = bot
         # TELEGRAM_PAID_BROADCAST: Telegram lets these past the free 30 messages/s, for Stars.
         self._paid_broadcast = paid_broadcast
         # Digest sends in flight at once: more only queue inside httpx's pool, at a cost
         # in CPU per request, and leave no connection free for users' link replies.
         self._in_flight = asyncio.Semaphore(in_flight)
+        self._wire = None if via_ptb or not isinstance(bot, ExtBot) else SendMessage(bot)
+
+    async def aclose(self) -> None:
+        if self._wire is not None:
+            await self._wire.aclose()
 
     async def __call__(self, digest: ChatDigest) -> None:
         if digest.chat_id is None:
@@ -65,26 +75,18 @@ class DigestSender:
         ]
 
     async def send_part(self, chat_id: int, part: dict[str, Any]) -> int | None:
-        """Send one part; return its message id (None: it timed out after it was sent)."""
-        options: dict[str, Any] = {}
-        if self._paid_broadcast:
-            options["allow_paid_broadcast"] = True
-        if part.get("preview"):
-            # Only the first story gets a preview; the Defaults disable it elsewhere.
-            options["link_preview_options"] = LinkPreviewOptions(
-                url=part["preview"], prefer_small_media=True
-            )
-        # Freshly rendered, the text is Markup; read back from a saved plan, a str.
-        return await self._send(chat_id, stored(part["text"]), options)
+        """Send one part; the id of the message it became (None: timed out after sending).
 
-    async def _send(self, chat_id: int, text: Markup, options: dict[str, Any]) -> int | None:
+        Only the first story gets a preview; the Defaults disable it elsewhere. Freshly
+        rendered, the text is Markup; read back from a saved plan, a str.
+        """
         async with self._in_flight:
-            return await self._send_now(chat_id, text, options)
+            return await self._send_now(chat_id, stored(part["text"]), part.get("preview"))
 
-    async def _send_now(self, chat_id: int, text: Markup, options: dict[str, Any]) -> int | None:
+    async def _send_now(self, chat_id: int, text: Markup, preview: str | None) -> int | None:
         try:
             try:
-                return (await self._bot.send_message(chat_id, text, **options)).message_id
+                return await self._send(chat_id, text, preview, html=True)
             except TimedOut as exc:
                 if not _may_have_arrived(exc):
                     raise  # never left this machine: the round retries it later
@@ -99,15 +101,29 @@ class DigestSender:
                     raise
                 log.warning("Telegram refused our digest HTML (%s); sending plain text",
                             exc.message)
-                plain = await self._bot.send_message(chat_id, to_plain(text), parse_mode=None,
-                                                     **options)
-                return plain.message_id
+                return await self._send(chat_id, to_plain(text), preview, html=False)
         except Forbidden as exc:
             raise RecipientGone(exc.message) from exc
         except BadRequest as exc:
             if any(reason in exc.message.lower() for reason in _GONE):
                 raise RecipientGone(exc.message) from exc
             raise
+
+    async def _send(self, chat_id: int, text: Markup | str, preview: str | None, *,
+                    html: bool) -> int:
+        if self._wire is not None:
+            return await self._wire(chat_id, text, html=html, preview_url=preview,
+                                    paid_broadcast=self._paid_broadcast)
+        options: dict[str, Any] = {}
+        if self._paid_broadcast:
+            options["allow_paid_broadcast"] = True
+        if preview:
+            options["link_preview_options"] = LinkPreviewOptions(
+                url=preview, prefer_small_media=True)
+        if not html:
+            options["parse_mode"] = None
+        message = await self._bot.send_message(chat_id, text, **options)
+        return message.message_id
 
 
 def _may_have_arrived(exc: TimedOut) -> bool:

@@ -105,6 +105,7 @@ class Runtime:
         opened.push_async_callback(pipeline.aclose)
         digests = Digests(settings, pipeline=pipeline, store=store, clock=self.clock or utcnow)
         sender = DigestSender(app.bot, paid_broadcast=settings.telegram_paid_broadcast)
+        opened.push_async_callback(sender.aclose)  # its own HTTP client (telegram/wire.py)
         services = Services(
             settings=settings,
             jobs=LinkJobs(pipeline, max_concurrent=settings.max_concurrent_jobs,

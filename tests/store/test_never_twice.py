@@ -79,7 +79,9 @@ async def sender(botapi: FakeBotAPI) -> AsyncIterator[DigestSender]:
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
     )
     async with bot:
-        yield DigestSender(bot)
+        made = DigestSender(bot)
+        yield made
+        await made.aclose()
 
 
 def follow(store: Store, chat_id: int) -> None:
