@@ -74,7 +74,7 @@ async def test_telegrams_refusals_become_ptbs_exceptions(
     botapi.block(8)
     with pytest.raises(Forbidden, match="blocked by the user"):
         await wire(8, HTML)
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await wire(7, Markup("<b>unclosed"))
     # A 429 is waited out by the bot's flood limiter and the message sent once.
     botapi.fail_next("sendMessage", status=429, retry_after=1)
@@ -101,7 +101,7 @@ async def test_a_chat_telegram_does_not_know_is_gone(botapi: FakeBotAPI) -> None
     async with make_bot(botapi.base_url, botapi.token) as bot:
         sender = DigestSender(bot)
         try:
-            with pytest.raises(RecipientGone, match="(?i)chat not found"):
+            with pytest.raises(RecipientGone, match=r"(?i)chat not found"):
                 await sender.send_part(9, {"text": HTML, "preview": None})
             assert await sender.send_part(9, {"text": HTML, "preview": None}) == 1
         finally:
