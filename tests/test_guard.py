@@ -227,3 +227,19 @@ def test_dominant_script() -> None:
 def test_an_empty_list_is_fine() -> None:
     result = check_grounded([], ARTICLE)
     assert result.kept == [] and result.dropped == []
+
+
+def test_a_point_nothing_in_the_article_backs_is_dropped_and_the_next_still_checked() -> None:
+    # No citation and no sentence that matches it: dropped with the reason, and the points
+    # after it are still checked (one unsupported point must not end the summary).
+    soldiers = number_of("Since the autumn")
+    faithful = "About 15,000 North Korean soldiers arrived in Russia."
+    for invented, lang in (("Zebras sing opera loudly.", "en"), ("Зебри співають оперу.", "uk")):
+        result = check_grounded(
+            [GroundedPoint(invented, (99,)), GroundedPoint(faithful, (soldiers,))],
+            ARTICLE, point_language=lang, article_language="en",
+        )  # fmt: skip
+        assert result.kept == [GroundedPoint(faithful, (soldiers,))]
+        (dropped,) = result.dropped
+        assert dropped.point.text == invented
+        assert dropped.problems == ["cites nothing the article says"] and dropped.repaired
