@@ -103,7 +103,11 @@ async def test_allow_list_exempts_named_hosts_and_ports_only() -> None:
 @pytest.mark.parametrize(
     ("entry", "host", "port"),
     [("LocalHost", "localhost", 80), ("localhost.", "localhost", 5), ("::1", "::1", 1),
-     ("[::1]", "::1", 1), ("0x7f.1:81", "127.0.0.1", 81), ("Bücher.de", "xn--bcher-kva.de", 1)],
+     ("[::1]", "::1", 1), ("0x7f.1:81", "127.0.0.1", 81), ("Bücher.de", "xn--bcher-kva.de", 1),
+     # IPv6 written out in full, bare, bracketed and with a port: the last ":" is a port
+     # separator only after a "]"
+     ("0:0:0:0:0:0:0:1", "::1", 1), ("[0:0:0:0:0:0:0:1]", "::1", 1),
+     ("[0:0:0:0:0:0:0:1]:81", "::1", 81)],
 )
 def test_allow_entries_are_normalised_like_urls(entry: str, host: str, port: int) -> None:
     assert is_allowed(host, port, [entry])

@@ -144,3 +144,15 @@ def test_canonical_url_is_idempotent(
     once = canonical_url(url)
     assert canonical_url(once) == once
     assert parse_http_url(once) == once
+
+
+def test_a_long_bad_url_is_shown_shortened_in_the_message() -> None:
+    # The reply quotes the URL the user sent; a long one is cut to 80 characters with "…".
+    long = "ftp://example.com/" + "a" * 200
+    with pytest.raises(InvalidURL) as refused:
+        parse_http_url(long)
+    assert repr(long[:79] + "…") in str(refused.value)
+    exactly = "ftp://example.com/" + "b" * 62  # 80 characters: shown whole
+    with pytest.raises(InvalidURL) as refused:
+        parse_http_url(exactly)
+    assert repr(exactly) in str(refused.value)
