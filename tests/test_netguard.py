@@ -57,6 +57,18 @@ async def test_literal_and_local_hosts_are_refused(host: str) -> None:
         await resolve_checked(host, 80, allow=())
 
 
+@pytest.mark.parametrize("host", ["localhost", "LocalHost.", "api.localhost", "127.0.0.1", "::1"])
+async def test_local_hosts_are_refused_whatever_the_resolver_claims(host: str) -> None:
+    # RFC 6761: localhost is loopback even if DNS (or /etc/hosts) answers a public address;
+    # an IP literal is judged as written and never looked up.
+    dns = FakeDNS()
+    for name in ("localhost", "api.localhost", "127.0.0.1", "::1"):
+        dns.add(name, ["93.184.216.34"])
+    with pytest.raises(BlockedAddress):
+        await resolve_checked(host, 80, allow=(), resolver=dns)
+    assert dns.history == []
+
+
 async def test_a_name_is_refused_when_any_answer_is_private() -> None:
     dns = FakeDNS().add("evil.example", ["10.0.0.1"]).add(
         "mixed.example", ["93.184.216.34", "127.0.0.1"]
