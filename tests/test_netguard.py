@@ -173,3 +173,20 @@ async def test_backend_refuses_unix_sockets() -> None:
     backend = GuardedBackend(allow=(), inner=RecordingBackend())
     with pytest.raises(BlockedAddress):
         await backend.connect_unix_socket("/var/run/docker.sock")
+
+
+async def test_a_refusal_names_the_address_and_the_way_to_allow_it() -> None:
+    # `newsbot summarize` prints the refusal as is: it must say what was refused and how an
+    # operator allows it (the Telegram reply is a template of its own).
+    with pytest.raises(BlockedAddress) as literal:
+        await resolve_checked("0x7f.1", 80, allow=())
+    assert "127.0.0.1" in str(literal.value)
+    assert "FETCH_ALLOW_PRIVATE_HOSTS" in str(literal.value)
+    dns = FakeDNS().add("intranet.example", ["93.184.216.34", "10.1.2.3"])
+    with pytest.raises(BlockedAddress) as named:
+        await resolve_checked("intranet.example", 80, allow=(), resolver=dns)
+    assert "intranet.example" in str(named.value) and "10.1.2.3" in str(named.value)
+    assert "FETCH_ALLOW_PRIVATE_HOSTS" in str(named.value)
+    with pytest.raises(BlockedAddress) as malformed:
+        await resolve_checked("exa mple.com", 80, allow=())
+    assert "exa mple.com" in str(malformed.value)
