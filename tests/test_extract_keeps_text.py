@@ -117,3 +117,25 @@ def test_the_seed_pages_points_of_attention_box_is_left_out() -> None:
     # the paragraphs on either side of the box stay
     assert "along with its weight in any future peace talks" in text
     assert "more than ten commanders were received with ceremony" in text
+
+
+BARE_DIV_TEXT = {
+    "en": "The new timetable starts in June: night buses every twenty minutes on the four "
+    "busiest lines, and a school bus for each of the three new districts in the north.",
+    "uk": "Новий розклад почне діяти в червні: нічні автобуси кожні двадцять хвилин на "
+    "чотирьох найзавантаженіших лініях і шкільний автобус для трьох нових районів.",
+    "el": "Το νέο δρομολόγιο ξεκινά τον Ιούνιο: νυχτερινά λεωφορεία κάθε είκοσι λεπτά στις "
+    "τέσσερις πιο πολυσύχναστες γραμμές και σχολικό λεωφορείο για τις τρεις νέες συνοικίες.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "uk", "el"])
+def test_a_section_written_as_bare_text_in_a_div_stays(lang: str) -> None:
+    # A page with little <p> text whose last section sits directly in a <div> (no <p>):
+    # trafilatura reads such divs only while its minimum size is on.
+    extra = f"<h2>{HEADLINE[lang]}</h2><div>\n  {BARE_DIV_TEXT[lang]}\n</div>"
+    html = _page(lang, og_title=HEADLINE[lang], h1=HEADLINE[lang], extra=extra)
+    text = extract_article(html, url="https://news.example/a").text
+    assert BARE_DIV_TEXT[lang] in text
+    assert all(p in text for p in PARAGRAPHS[lang])
+    assert text.index(PARAGRAPHS[lang][2]) < text.index(BARE_DIV_TEXT[lang])

@@ -34,6 +34,15 @@ def _options(*, fast: bool) -> Extractor:
 
 
 _OPTIONS = _options(fast=True)
+# trafilatura's own minimum size also decides whether text sitting directly in <div>s (no
+# <p> around it) counts: it looks at divs when the page's <p> text is under three times
+# that size. With the minimum at 0 (above) it never does, and a section written as bare
+# text in a <div> (Readability's embedded-videos page; div-and-<br> layouts) was lost. So a
+# page with that little <p> text is read a second time with trafilatura's default minimum.
+_DIV_OPTIONS = _options(fast=True)
+_DIV_OPTIONS.min_extracted_size = Extractor().min_extracted_size
+_DIV_PROSE_CHARS = 3 * _DIV_OPTIONS.min_extracted_size
+_P_TEXT = etree.XPath("//p//text()")
 # The slower pass, with readability and justext as second opinions: for pages where the
 # fast pass found little (it misses text split into many blocks) or a page dump.
 _CAREFUL_OPTIONS = _options(fast=False)
@@ -61,7 +70,7 @@ _PARAGRAPHS = etree.XPath("//p | //blockquote")
 def body_lines(tree: HtmlElement) -> list[str]:
     """Paragraphs of the main text (one per line of trafilatura's output); [] if none."""
     _narrow_to_article(tree)
-    lines = _trafilatura_lines(tree, _OPTIONS)
+    lines = _with_div_text(tree, _trafilatura_lines(tree, _OPTIONS))
     dump = _looks_like_page_dump(lines)
     if dump or _chars(lines) < _THIN_CHARS:
         careful = _trafilatura_lines(tree, _CAREFUL_OPTIONS)
@@ -73,6 +82,30 @@ def body_lines(tree: HtmlElement) -> list[str]:
             # its paragraphs of prose are what a reader would call the article.
             return _prose_paragraphs(tree)
     return lines
+
+
+def _with_div_text(tree: HtmlElement, lines: list[str]) -> list[str]:
+    """The fast pass's lines, or a reading that also takes bare <div> text when it adds some.
+
+    Under trafilatura's minimum size its page-dump fallback fires, so only a result at
+    least that long is read again (a short article stays as it was), and the new reading
+    must keep every line of the first one and start where it starts: it adds sections to
+    the article, never the page's header above it (a standfirst or a source line in a
+    <div>) and never another article.
+    """
+    if _chars(lines) < _DIV_OPTIONS.min_extracted_size:
+        return lines
+    if len("".join(_texts(_P_TEXT(tree)))) >= _DIV_PROSE_CHARS:
+        return lines  # trafilatura would not look at divs on this page anyway
+    wider = _trafilatura_lines(tree, _DIV_OPTIONS)
+    adds = _chars(wider) > _chars(lines) and set(lines) <= set(wider) and wider[0] == lines[0]
+    if adds and not _looks_like_page_dump(wider):
+        return wider
+    return lines
+
+
+def _texts(found: object) -> list[str]:
+    return [str(text) for text in found] if isinstance(found, list) else []
 
 
 def _prose_paragraphs(tree: HtmlElement) -> list[str]:
