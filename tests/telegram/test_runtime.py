@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.pool import QueuePool
@@ -177,3 +179,34 @@ async def test_redis_down_stops_the_start_before_the_database_is_touched(
     assert "hunter2" not in str(failure)
     assert not (tmp_path / "never.sqlite3").exists()  # checked before migrations
     assert kept.store is None
+
+
+def connections_to(port: int) -> int:
+    """This process's open TCP connections to `port` (Linux: /proc)."""
+    mine = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                mine.add(target[len("socket:["):-1])
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            remote_port, state, inode = int(fields[2].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if remote_port == port and state == "01" and inode in mine:  # 01: ESTABLISHED
+                count += 1
+    return count
+
+
+async def test_a_stop_closes_the_redis_connections_of_shared_budgets(
+    make_app: Callable[..., BotApp], redis_url: str,
+) -> None:
+    port = urlsplit(redis_url).port or 6379
+    before = connections_to(port)
+    app = make_app(redis_url=redis_url)
+    async with running(app):
+        # A user's link budget is counted in Redis: the bot connects to it on first use.
+        await app.bot_data.services.user_limit.acquire("1001")
+        assert connections_to(port) > before
+    assert connections_to(port) == before
