@@ -4,6 +4,7 @@ news site; "doesn't say" when they don't; the guard drops what they don't state.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from tests.fakes.botapi import BotMessage, FakeBotAPI
 from tests.fakes.newsworld import NewsWorld
 from tests.fakes.openai_server import FakeOpenAI, FakeReply
 from tests.fakes.site import FakeSite
-from tests.harness import replies
+from tests.harness import Frozen, digests_in, follow, replies
 
 USER = 1001
 GROUP = -100777
@@ -248,3 +249,17 @@ async def test_a_reply_to_a_digest_answers_about_the_quoted_or_best_matching_sto
     first = matched.text.splitlines()[1]
     assert "missile" in first.lower() and first.rsplit(" — ", 1)[1] in outlets, first
     assert headline_only.text == messages.ASK_HEADLINE_ONLY.striptags()
+
+
+async def test_a_reply_to_a_scheduled_digest_is_answered_too(
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, frozen: Frozen
+) -> None:
+    async with start_bot(**world.settings(), clock=frozen) as app:
+        services = app.bot_data.services
+        await asyncio.to_thread(follow, services.store, USER, frozen.slot)
+        report = await services.rounds.tick()  # the round records its messages in bulk
+        (digest,) = digests_in(botapi, USER)
+        answer = await ask(botapi, digest, "Where did the ballistic missile land?")
+    assert report is not None and report.sent == 1
+    header, first = answer.text.splitlines()[:2]
+    assert "missile" in header.lower() and "missile" in first.lower()
