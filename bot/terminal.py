@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.i18n import ENGLISH, Plain, Plural, Translator
 from bot.news import DigestStory, TopicDigest
 from bot.news.selection import MAX_LOOKBACK
 
@@ -20,7 +21,35 @@ def nothing_new_line(topic: str, since_hours: float | None = None) -> str:
     return f"Nothing new on {topic} in the last {since_hours:g} hours"
 
 
-def since_words(previous: date | None, today: date | None) -> str:
+# The lines for a topic without stories and for an update, in the reader's language (the
+# terminal gets English, the default).
+# TRANSLATORS: the three ways a digest's window is named, used as {since} below.
+SINCE_LAST_DIGEST = Plain("since your last digest")
+SINCE_YESTERDAY = Plain("since yesterday")
+IN_THE_LAST_HOURS = Plural("in the last {hours} hour", "in the last {hours} hours")
+# TRANSLATORS: {name} is the topic; {since} one of "since yesterday", "since your last
+# digest", "in the last 24 hours".
+NOTHING_NEW = Plain("Nothing new on {name} {since}")
+SOURCES_UNREACHABLE = Plain("I couldn't reach the news sources for {name} today")
+SOME_SOURCES_FAILED = Plural(
+    "({failed} of {asked} news source couldn't be reached)",
+    "({failed} of {asked} news sources couldn't be reached)",
+)
+FEED_FAILED = Plain("(its feed couldn't be reached)")
+# TRANSLATORS: {outlets} is a list of outlet names, "Reuters, BBC and 2 more".
+ALSO_REPORTED_BY = Plain("now also reported by {outlets}")
+# TRANSLATORS: the last item of a list of outlets: "Reuters, BBC and 2 more".
+MORE_OUTLETS = Plural("{n} more", "{n} more")
+EVERY_POINT_NEW = Plain("every point is new")
+ITS_POINT_NEW = Plain("its point is new")
+# TRANSLATORS: {points} is a list of point numbers, "1, 3 and 4".
+POINTS_NEW = Plural("point {points} is new", "points {points} are new")
+MORE_REPORT_IT = Plain("more outlets report it")
+# TRANSLATORS: {since} as above; {detail} is what is new, e.g. "its point is new".
+NEW_SINCE = Plain("New {since}: {detail}.")
+
+
+def since_words(previous: date | None, today: date | None, tr: Translator = ENGLISH) -> str:
     """How far back a chat's digest looked, in words that are true.
 
     "since yesterday" only when the chat's previous digest was yesterday (its local date);
@@ -30,47 +59,46 @@ def since_words(previous: date | None, today: date | None) -> str:
     """
     if previous is not None and today is not None:
         if previous >= today:
-            return "since your last digest"
+            return tr(SINCE_LAST_DIGEST)
         if previous == today - timedelta(days=1):
-            return "since yesterday"
-    return f"in the last {_LOOKBACK_HOURS} hours"
+            return tr(SINCE_YESTERDAY)
+    return tr(IN_THE_LAST_HOURS, _LOOKBACK_HOURS).format(hours=_LOOKBACK_HOURS)
 
 
-def quiet_topic_line(digest: TopicDigest, *, since: str, name: str | None = None) -> str:
+def quiet_topic_line(digest: TopicDigest, *, since: str, name: str | None = None,
+                     tr: Translator = ENGLISH) -> str:
     """The one line for a topic without stories: unreachable sources are not "nothing new"."""
     name = name or digest.name
     if digest.all_sources_failed:
-        return f"I couldn't reach the news sources for {name} today"
-    if digest.skipped_already_sent and since != "since yesterday":
+        return tr(SOURCES_UNREACHABLE).format(name=name)
+    if digest.skipped_already_sent and since != tr(SINCE_YESTERDAY):
         # It had stories, all of which the chat was already sent.
-        since = "since your last digest"
-    line = f"Nothing new on {name} {since}"
+        since = tr(SINCE_LAST_DIGEST)
+    line = tr(NOTHING_NEW).format(name=name, since=since)
     failed = len(digest.errors)
     if failed:
-        line += (f" ({failed} of {digest.sources_asked} news sources couldn't be reached)"
-                 if digest.sources_asked > 1 else " (its feed couldn't be reached)")
+        asked = digest.sources_asked
+        line += " " + (tr(SOME_SOURCES_FAILED, asked).format(failed=failed, asked=asked)
+                       if asked > 1 else tr(FEED_FAILED))
     return line
 
 
-def update_line(story: DigestStory, *, since: str) -> str:
+def update_line(story: DigestStory, *, since: str, tr: Translator = ENGLISH) -> str:
     """One line on what an update adds to the version the chat was sent."""
     parts: list[str] = []
     if story.new_outlets:
         names = list(story.new_outlets[:MAX_NAMED])
         more = len(story.new_outlets) - len(names)
-        parts.append("now also reported by " + _and(names + ([f"{more} more"] if more else [])))
+        if more:
+            names.append(tr(MORE_OUTLETS, more).format(n=more))
+        parts.append(tr(ALSO_REPORTED_BY).format(outlets=tr.join(names)))
     new = [i + 1 for i in story.new_points if i < len(story.points)]
     if new and len(new) == len(story.points):
-        parts.append("every point is new" if len(new) > 1 else "its point is new")
+        parts.append(tr(EVERY_POINT_NEW) if len(new) > 1 else tr(ITS_POINT_NEW))
     elif new:
-        parts.append(f"point{'s' if len(new) > 1 else ''} {_and([str(n) for n in new])} "
-                     f"{'are' if len(new) > 1 else 'is'} new")
-    detail = "; ".join(parts) if parts else "more outlets report it"
-    return f"New {since}: {detail}."
-
-
-def _and(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        parts.append(tr(POINTS_NEW, len(new)).format(points=tr.join([str(n) for n in new])))
+    detail = "; ".join(parts) if parts else tr(MORE_REPORT_IT)
+    return tr(NEW_SINCE).format(since=since, detail=detail)
 
 
 def digest_record(digest: TopicDigest) -> dict[str, Any]:

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.i18n import SHIPPED, translator
 from bot.store import Store
+from bot.telegram import messages
 from bot.telegram.app import BotApp, build_application
 from bot.telegram.runtime import PipelineFactory
 from tests.fakes.botapi import BotMessage, FakeBotAPI
@@ -24,6 +26,8 @@ from tests.fakes.runner import fast_limiter, running
 from tests.fakes.site import FakeSite
 
 StartBot = Callable[..., contextlib.AbstractAsyncContextManager[BotApp]]
+# "Reading example.com…", the status a link gets until it is answered, in every language.
+READING = tuple(str(translator(lang)(messages.READING)).split("{host}")[0] for lang in SHIPPED)
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +81,7 @@ def replies(api: FakeBotAPI, chat_id: int, n: int = 1) -> Callable[[], list[BotM
 
     def check() -> list[BotMessage]:
         sent = api.sent_to(chat_id)
-        if len(sent) >= n and not any(m.text.startswith("Reading ") for m in sent):
+        if len(sent) >= n and not any(m.text.startswith(READING) for m in sent):
             return sent
         return []
 

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import (
@@ -41,19 +41,6 @@ from bot.telegram.runtime import Clock, PipelineFactory, Runtime
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.MY_CHAT_MEMBER, Update.CALLBACK_QUERY]
-COMMANDS = [
-    BotCommand("start", "What this bot does"),
-    BotCommand("help", "How to use it"),
-    BotCommand("subscribe", "Daily digest of a topic, e.g. /subscribe North Korea"),
-    BotCommand("topics", "The topics you follow and when the digest comes"),
-    BotCommand("unsubscribe", "Stop following a topic"),
-    BotCommand("time", "When the digest comes, e.g. /time 07:30 Europe/Kyiv"),
-    BotCommand("digest", "Your digest now"),
-    BotCommand("import", "Follow the feeds of an OPML file"),
-    BotCommand("export", "Your topics and feeds as an OPML file"),
-    BotCommand("lang", "Language of the summaries, e.g. /lang de"),
-    BotCommand("forget", "Delete everything stored about this chat"),
-]
 
 BotApp = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 STOP_AFTER_START = 0.2  # seconds: a stop signal that came while starting is acted on then
@@ -179,7 +166,7 @@ def build_application(
     """Build the bot; nothing connects until it is initialized and `post_init` runs.
 
     Handlers are registered at the end, in one list: a new command goes there (and in
-    COMMANDS, which the start-up sends to Telegram as the bot's menu).
+    messages.COMMANDS, the bot's menu the start-up sends to Telegram in every language).
 
     `clock` stands in for the wall clock of digest scheduling (tests freeze it);
     `digest_tick` is the seconds between delivery rounds, None for no scheduled rounds.
@@ -188,8 +175,8 @@ def build_application(
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
     api = settings.telegram_api_url.rstrip("/")
     shared = coordination(settings)
-    runtime = Runtime(settings, shared, commands=COMMANDS, pipeline_factory=pipeline_factory,
-                      clock=clock, digest_tick=digest_tick)
+    runtime = Runtime(settings, shared, pipeline_factory=pipeline_factory, clock=clock,
+                      digest_tick=digest_tick)
     # MarkupBot refuses a plain str as HTML (see bot/telegram/outgoing.py); PTB builds only
     # its own ExtBot, so the bot is made here with what the builder would have given it.
     bot: ExtBot[int] = MarkupBot(

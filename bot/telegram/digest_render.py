@@ -6,9 +6,9 @@ feed, a page or a model is plain `str` here; the Markup templates and joins esca
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.i18n import Translator, translator
 from bot.telegram import messages
 from bot.telegram.markup import (
     MAX_ESCAPE,
@@ -45,13 +45,15 @@ _SEPARATOR = Markup(", ")
 def render_digest(digest: ChatDigest, *, limit: int = MAX_MESSAGE) -> list[Markup]:
     """Return the digest as HTML messages, each at most `limit` long even as source.
 
-    Parts break between stories (a topic's name stays with its first story), so a story is
+    Its words are in the digest's language (the chat's; English when not shipped). Parts
+    break between stories (a topic's name stays with its first story), so a story is
     never cut in half unless it alone is longer than a message.
     """
-    blocks = [_title(digest.local_date)]
-    since = since_words(digest.previous, digest.today)
+    tr = translator(digest.language)
+    blocks = [bold(messages.digest_title(tr, digest.local_date))]
+    since = since_words(digest.previous, digest.today, tr)
     for topic in digest.topics:
-        blocks.extend(_topic_blocks(topic, since))
+        blocks.extend(_topic_blocks(tr, topic, since))
     fitted: list[Markup] = []
     for block in blocks:
         if text_len(block) <= limit:
@@ -69,31 +71,25 @@ def first_story_url(digest: ChatDigest) -> str | None:
     return None
 
 
-def _title(local_date: date | None) -> Markup:
-    if local_date is None:
-        return bold(messages.DIGEST_TITLE)
-    return bold(messages.DIGEST_TITLE_DATED.format(date=f"{local_date.day} {local_date:%b %Y}"))
-
-
-def _topic_blocks(topic: TopicDigest, since: str) -> list[Markup]:
+def _topic_blocks(tr: Translator, topic: TopicDigest, since: str) -> list[Markup]:
     name = _cut(_squash(topic.name), MAX_TITLE)
     header = NEWLINE + TOPIC_MARK + bold(name)
     if topic.nothing_new:
-        quiet = quiet_topic_line(topic, since=since, name=name)
+        quiet = quiet_topic_line(topic, since=since, name=name, tr=tr)
         return [header + NEWLINE + quiet]
-    blocks = [_story(story, since) for story in topic.stories]
+    blocks = [_story(tr, story, since) for story in topic.stories]
     blocks[0] = header + NEWLINE + blocks[0]
     blocks[1:] = [NEWLINE + block for block in blocks[1:]]
     return blocks
 
 
-def _story(story: DigestStory, since: str) -> Markup:
-    headline = _cut(_squash(story.headline) or messages.UNTITLED, MAX_TITLE)
+def _story(tr: Translator, story: DigestStory, since: str) -> Markup:
+    headline = _cut(_squash(story.headline) or tr(messages.UNTITLED), MAX_TITLE)
     if story.is_update:
-        headline = f"{messages.UPDATE_MARK} {headline}"
+        headline = f"{tr(messages.UPDATE_MARK)} {headline}"
     lines: list[str | Markup] = [bold(headline)]  # plain text is escaped by the join
     if story.is_update:
-        lines.append(italic(_cut(update_line(story, since=since), MAX_LEAD)))
+        lines.append(italic(_cut(update_line(story, since=since, tr=tr), MAX_LEAD)))
     points: list[Markup] = []
     for i, point in enumerate(story.points[:MAX_POINTS]):
         if point.strip():
@@ -104,13 +100,13 @@ def _story(story: DigestStory, since: str) -> Markup:
     else:
         if story.lead.strip():
             lines.append(italic(_cut(_squash(story.lead), MAX_LEAD)))
-        lines.append(messages.ONLY_HEADLINE)
-    lines.append(_sources(story))
+        lines.append(tr(messages.ONLY_HEADLINE))
+    lines.append(_sources(tr, story))
     return NEWLINE.join(lines)
 
 
-def _sources(story: DigestStory) -> Markup:
-    reported = messages.reported_by(story.outlet_count)
+def _sources(tr: Translator, story: DigestStory) -> Markup:
+    reported = messages.reported_by(tr, story.outlet_count)
     links: list[Markup] = []
     for outlet, url in story.sources[:MAX_SOURCES]:
         source = link(url, _squash(outlet) or url)

@@ -8,13 +8,24 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
-from telegram import Chat, ChatMember, ChatMemberAdministrator, Message, MessageEntity, Update
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import (
+    Bot,
+    BotCommand,
+    Chat,
+    ChatMember,
+    ChatMemberAdministrator,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import languages
+from bot import i18n, languages
 from bot.errors import NewsbotError
+from bot.i18n import Translator, translator
 from bot.store.records import StoryRef
 from bot.telegram import messages, reply_targets
 from bot.telegram.context import BotContext
@@ -54,7 +65,8 @@ async def gatekeeper(update: Update, context: BotContext) -> None:
                 services.refused = {k: d for k, d in services.refused.items() if d == today}
             services.refused[(user.id, chat.id)] = today
             log.info("refused user %s in chat %s (not in ALLOWED_USERS)", user.id, chat.id)
-            await reply(message, messages.NOT_ALLOWED)
+            # No chat settings for a stranger: their own Telegram language.
+            await reply(message, translator(user_language(update))(messages.NOT_ALLOWED))
     raise ApplicationHandlerStop
 
 
@@ -83,6 +95,19 @@ async def remember_chat(update: Update, context: BotContext) -> None:
     await context.services.chats.seen(chat.id, user_language(update))
 
 
+async def texts(update: Update, context: BotContext) -> Translator:
+    """The bot's words for this update: in its chat's language (chosen with /lang, or of
+    whoever wrote first), else the sender's Telegram language, else English."""
+    chat = update.effective_chat
+    code = None
+    if chat is not None:
+        try:
+            code = await context.services.chats.language(chat.id)
+        except SQLAlchemyError as exc:  # a storage problem must not cost the answer
+            log.warning("chat %s: language unavailable (%s)", chat.id, exc)
+    return translator(code or user_language(update))
+
+
 async def require_admin(update: Update, context: BotContext) -> bool:
     """True if who sent `update` may change its chat's settings; else say so in one line.
 
@@ -92,32 +117,47 @@ async def require_admin(update: Update, context: BotContext) -> bool:
         return True
     chat = update.effective_chat
     log.info("chat %s: settings change by a non-admin refused", chat.id if chat else "?")
+    tr = await texts(update, context)
     query = update.callback_query
     if query is not None:
-        await query.answer(to_plain(messages.ADMINS_ONLY))
+        await query.answer(to_plain(tr(messages.ADMINS_ONLY)))
     elif update.effective_message is not None:
-        await reply(update.effective_message, messages.ADMINS_ONLY)
+        await reply(update.effective_message, tr(messages.ADMINS_ONLY))
     return False
 
 
 # --- commands ------------------------------------------------------------------------------
 
 
+async def set_commands(bot: Bot) -> None:
+    """The command menu, in English and in each shipped language: Telegram shows a user the
+    list for their app's language, else the default one."""
+    for language in i18n.SHIPPED:
+        commands = [BotCommand(name, text) for name, text in
+                    messages.commands(translator(language))]
+        if language == i18n.DEFAULT:
+            await bot.set_my_commands(commands)
+        else:
+            await bot.set_my_commands(commands, language_code=language)
+
+
 async def start(update: Update, context: BotContext) -> None:
     if update.effective_message is not None:
-        await reply(update.effective_message, messages.WELCOME)
+        tr = await texts(update, context)
+        await reply(update.effective_message, tr(messages.WELCOME))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
     settings = context.services.settings
+    tr = await texts(update, context)
     await reply(
         update.effective_message,
-        messages.HELP.format(
+        tr(messages.HELP).format(
             max_links=settings.max_links_per_message,
             rate_links=settings.rate_limit_links,
-            rate_window=messages.duration(settings.rate_limit_window),
+            rate_window=messages.duration(tr, settings.rate_limit_window),
             max_topics=settings.max_topics_per_chat,
             digests_per_hour=settings.digest_on_demand_per_hour,
         )
@@ -125,32 +165,46 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def lang(update: Update, context: BotContext) -> None:
+    """/lang CODE: the chat's language, for the bot's messages and for the summaries.
+
+    Each answer is in the language it leaves the chat in.
+    """
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or not await require_admin(update, context):
         return
     chats = context.services.chats
     args = context.args or []
+    tr = await texts(update, context)
     if len(args) != 1:
         current = await chats.language(chat.id) or user_language(update) or "auto"
-        await reply(message, messages.LANG_USAGE.format(current=current))
+        await reply(message, tr(messages.LANG_USAGE).format(current=current))
         return
     code = args[0]
     if code.lower() == "auto":
         await chats.set_language(chat.id, None)
-        await reply(message, messages.LANG_AUTO)
+        await reply(message, translator(user_language(update))(messages.LANG_AUTO))
         return
     normalized = languages.normalize(code)
     if normalized is None:
-        await reply(message, messages.LANG_NOT_A_LANGUAGE.format(code=code))
+        await reply(message, tr(messages.LANG_NOT_A_LANGUAGE).format(code=code))
         return
-    if not context.services.settings.use_llm:
-        # The extractive summarizer quotes the article; it cannot translate. Storing the
-        # code would promise a language the next summary would not be in.
-        await reply(message, messages.LANG_NEEDS_MODEL)
+    spoken = i18n.speaks(normalized)
+    use_llm = context.services.settings.use_llm
+    if not spoken and not use_llm:
+        # The extractive summarizer quotes the article; it cannot translate, and there is
+        # no catalog for the messages: storing the code would promise nothing true.
+        await reply(message, tr(messages.LANG_NEEDS_MODEL))
         return
-    code = normalized
-    await chats.set_language(chat.id, code)
-    await reply(message, messages.LANG_SET.format(code=code))
+    await chats.set_language(chat.id, normalized)
+    new = translator(normalized)
+    name = new.language_name(normalized)
+    if not spoken:
+        answer = new(messages.LANG_SET_SUMMARIES_ONLY).format(language=name, code=normalized)
+    elif not use_llm:
+        answer = new(messages.LANG_SET_NO_MODEL).format(language=name)
+    else:
+        answer = new(messages.LANG_SET).format(language=name)
+    await reply(message, answer)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -162,7 +216,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if message is None or chat is None or chat.type != "private" or not message.text:
         return
     command = message.text.split()[0].split("@", 1)[0]
-    await reply(message, messages.UNKNOWN_COMMAND.format(command=command))
+    tr = await texts(update, context)
+    await reply(message, tr(messages.UNKNOWN_COMMAND).format(command=command))
 
 
 # --- links ---------------------------------------------------------------------------------
@@ -178,7 +233,7 @@ async def links(update: Update, context: BotContext) -> None:
     found = extract_links(message, limit=settings.max_links_per_message)
     if not found.urls:
         if chat.type == ChatType.PRIVATE:  # in groups, chatter without links is not for us
-            await reply(message, messages.NO_LINK)
+            await reply(message, (await texts(update, context))(messages.NO_LINK))
         return
     who = requester(update)
     admitted: list[str] = []
@@ -189,28 +244,29 @@ async def links(update: Update, context: BotContext) -> None:
             break
         admitted.append(url)
     lang = await services.chats.language(chat.id) or user_language(update)
+    tr = translator(lang)
     try:
         if admitted:
-            await _answer_links(message, chat, admitted, lang, context, who)
+            await _answer_links(message, chat, admitted, lang, tr, context, who)
         if wait:
-            await reply(message, messages.rate_limited(wait), quote=True)
+            await reply(message, messages.rate_limited(tr, wait), quote=True)
         elif found.skipped:
-            await reply(message,
-                        messages.TOO_MANY_LINKS.format(limit=settings.max_links_per_message))
+            limit = settings.max_links_per_message
+            await reply(message, tr(messages.TOO_MANY_LINKS, limit).format(limit=limit))
     except Forbidden as exc:
         await mark_blocked(context, chat.id, exc)
 
 
 async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang: str | None,
-                        context: BotContext, who: int) -> None:
+                        tr: Translator, context: BotContext, who: int) -> None:
     async with typing_action(chat):
         # Status messages go out in link order, then the links are worked on together.
         statuses = [
-            await reply(message, messages.READING.format(host=_host(url)), quote=True)
+            await reply(message, tr(messages.READING).format(host=_host(url)), quote=True)
             for url in urls
         ]
         outcomes = await asyncio.gather(
-            *(_answer_link(message, status, url, lang, context, who)
+            *(_answer_link(message, status, url, lang, tr, context, who)
               for status, url in zip(statuses, urls, strict=True)),
             return_exceptions=True,
         )
@@ -222,7 +278,7 @@ async def _answer_links(message: Message, chat: Chat, urls: Sequence[str], lang:
 
 
 async def _answer_link(message: Message, status: Message, url: str, lang: str | None,
-                       context: BotContext, who: int) -> None:
+                       tr: Translator, context: BotContext, who: int) -> None:
     """Summarize one admitted link (its share of the budget is taken already).
 
     Only work done is paid for: a link that fails, or is answered from the cache, gives
@@ -235,12 +291,12 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     except NewsbotError as exc:
         await services.user_limit.release(str(who))
         log.info("link %s failed: %s: %s", url, type(exc).__name__, exc)
-        await _put(message, status, [messages.failure(exc, host)])
+        await _put(message, status, [messages.failure(tr, exc, host)])
         return
     except Exception:
         await services.user_limit.release(str(who))
         with contextlib.suppress(TelegramError):
-            await _put(message, status, [messages.GENERIC_FAILURE.format(host=host)])
+            await _put(message, status, [tr(messages.GENERIC_FAILURE).format(host=host)])
         raise
     if result.cached:
         await services.user_limit.release(str(who))
@@ -248,7 +304,7 @@ async def _answer_link(message: Message, status: Message, url: str, lang: str | 
     log.info("link %s: %d points by %s%s%s", result.canonical_url, len(summary.points),
              summary.summarizer, " (cached)" if result.cached else "",
              f" (fallback: {summary.fallback_reason})" if summary.fallback_reason else "")
-    shown = await _put(message, status, render_summary(result.article, summary, url=url))
+    shown = await _put(message, status, render_summary(result.article, summary, url=url, tr=tr))
     # A reply to the summary asks about this article (bot.telegram.questions).
     article = result.article
     await reply_targets.remember(context, message.chat_id, shown, [StoryRef.of(

@@ -1,29 +1,41 @@
 """Everything the bot says to people, in one place (errors map here by class, not by text).
 
-Every message is a `Markup` template: Telegram HTML written here, whose `.format()` escapes
-each value it is given (a topic, a host, an error's text), so nothing a user, a page or a
-feed wrote can turn into markup. Handlers send only what these templates (and the renderers
-built on them) return; the bot refuses a plain `str` where HTML is expected
-(`bot.telegram.outgoing`). The few texts Telegram shows without markup (button labels,
-callback answers) are plain `str`, marked below.
+Each message is an English msgid (`bot.i18n`): `Text` is a Telegram-HTML template, `Plain`
+is shown without markup (button labels, callback answers, notes a renderer escapes),
+`Plural`/`TextPlural` have a form per number. Handlers send `tr(MESSAGE)`, the message in
+the chat's language (`tr` from `texts()` in a handler, `i18n.translator(lang)` elsewhere);
+the catalogs are `bot/locales/*/LC_MESSAGES/newsbot.po` (recipe in `bot/i18n.py`).
+
+A translated template is still `Markup`: its `.format()` escapes each value it is given (a
+topic, a host, an error's text), so nothing a user, a page or a feed wrote can turn into
+markup. The bot refuses a plain `str` where HTML is expected, and an untranslated `Text`
+too (`bot.telegram.outgoing`).
+
+Counts in settings-driven sentences (HELP's limits) are written so that no word agrees with
+the number ("at most: 5"), since one sentence can't take a plural form per number.
 """
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from datetime import date
 
 from bot import errors
+from bot.i18n import Plain, Plural, Text, TextPlural, Translator
 from bot.telegram.jobs import JobTimeout
+from bot.telegram.markup import Markup
 
-WELCOME = Markup(
+WELCOME = Text(
     "Hi! Send me a link to a news article and I'll answer with its key points — "
     "2 to 5 short bullets, taken from the article itself.\n\n"
     "Example: https://www.bbc.com/news/some-story\n\n"
     "I can also send you a daily digest of a topic: /subscribe North Korea\n\n"
-    "/help — how it works\n/lang CODE — the language of the summaries"
+    "/help — how it works\n/lang CODE — the language I write and summarize in"
 )
 
-HELP = Markup(
+# TRANSLATORS: {max_links}, {max_topics}, {rate_links} and {digests_per_hour} are numbers
+# from the bot's settings and {rate_window} a duration ("10 minutes"): phrase the
+# sentences so that no word has to agree with the numbers ("links per message: up to 3").
+HELP = Text(
     "<b>How to use me</b>\n"
     "• Send or forward a message with a link (up to {max_links} links per message). "
     "Links in photo captions and hidden behind text work too.\n"
@@ -33,8 +45,8 @@ HELP = Markup(
     "<b>Commands</b>\n"
     "/start — the short introduction\n"
     "/help — this message\n"
-    "/lang CODE — summaries in another language, e.g. <code>/lang de</code>; "
-    "<code>/lang auto</code> goes back to your Telegram language\n\n"
+    "/lang CODE — my messages and the summaries in another language, e.g. "
+    "<code>/lang de</code>; <code>/lang auto</code> goes back to your Telegram language\n\n"
     "<b>Daily digest</b>\n"
     "/subscribe TOPIC — follow a topic (<code>/subscribe North Korea</code>) or the address "
     "of an RSS/Atom feed; up to {max_topics} topics\n"
@@ -54,249 +66,299 @@ HELP = Markup(
     "only admins can change the settings."
 )
 
-NO_LINK = Markup(
+NO_LINK = Text(
     "I didn't find a link in that message. Send me a link to a news article "
     "(for example https://apnews.com/…) and I'll reply with its key points."
 )
 
-NOT_ALLOWED = Markup(
+NOT_ALLOWED = Text(
     "Sorry, this bot is private: it only answers the people its owner has allowed. "
     "You can run your own copy — it's open source."
 )
 
-LANG_USAGE = Markup(
+# TRANSLATORS: {current} is a language code such as "en", "pt-BR" or "auto".
+LANG_USAGE = Text(
     "Usage: /lang CODE, for example <code>/lang en</code> or <code>/lang pt-BR</code>. "
     "<code>/lang auto</code> follows your Telegram language. Now: <b>{current}</b>."
 )
-LANG_SET = Markup("Summaries will be in <b>{code}</b> from now on.")
-LANG_AUTO = Markup("Summaries will follow your Telegram language again.")
-LANG_NOT_A_LANGUAGE = Markup(
+# TRANSLATORS: {language} is the language's name in this language ("German", "Deutsch").
+LANG_SET = Text("From now on I write in <b>{language}</b>, and summaries are in it too.")
+# The chosen language has no catalog: this one is always read in English.
+LANG_SET_SUMMARIES_ONLY = Text(
+    "Summaries will be in <b>{language}</b> ({code}) from now on. My own messages stay in "
+    "English: I don't speak that language yet."
+)
+LANG_SET_NO_MODEL = Text(
+    "From now on I write in <b>{language}</b>. Summaries stay in each article's own "
+    "language: translating them needs a language model, and this bot runs without one."
+)
+LANG_AUTO = Text("I follow your Telegram language again, for my messages and the summaries.")
+LANG_NOT_A_LANGUAGE = Text(
     "<b>{code}</b> is not a language code. Use a two-letter ISO 639-1 code, "
     "for example <code>/lang de</code> or <code>/lang uk</code>."
 )
-LANG_NEEDS_MODEL = Markup(
+LANG_NEEDS_MODEL = Text(
     "Translation needs a language model, and this bot runs without one: summaries stay "
     "in each article's own language."
 )
-UNKNOWN_COMMAND = Markup("I don't know {command}. /help lists what I can do.")
+# TRANSLATORS: {command} is what the user typed, e.g. "/weather".
+UNKNOWN_COMMAND = Text("I don't know {command}. /help lists what I can do.")
 
 # Notes and labels inside a summary (render.py puts them in italics or a link).
-TEASER_NOTE = (
+TEASER_NOTE = Plain(
     "⚠️ Only a teaser of this article could be read (paywall or a very short page): "
     "these points cover just that part."
 )
-FALLBACK_NOTE = (
+FALLBACK_NOTE = Plain(
     "ℹ️ The AI model was unavailable, so these points are sentences picked from the "
     "article itself."
 )
-SUMMARIZER_NOTE = "ℹ️ {note}"
-READ_ORIGINAL = "Read the original"
-UNTITLED = "(untitled)"
+SUMMARIZER_NOTE = "ℹ️ {note}"  # not a message: the note is the summarizer's
+READ_ORIGINAL = Plain("Read the original")
+UNTITLED = Plain("(untitled)")
 
-TOO_MANY_LINKS = Markup(
-    "I read the first {limit} links of your message; send the others separately."
+TOO_MANY_LINKS = TextPlural(
+    "I read the first {limit} link of your message; send the others separately.",
+    "I read the first {limit} links of your message; send the others separately.",
 )
-READING = Markup("Reading {host}…")
+# TRANSLATORS: {host} is a web site's name, e.g. "bbc.com".
+READING = Text("Reading {host}…")
 # One budget covers links, feed checks and /digest, so the answer names all three.
-RATE_LIMITED = Markup(
+# TRANSLATORS: {wait} is a duration, e.g. "5 minutes".
+RATE_LIMITED = Text(
     "You've reached the limit of summaries, feed checks and digests for now. "
     "Please try again in {wait}."
 )
-DIGEST_TOO_OFTEN_ONE = Markup(
+DIGEST_TOO_OFTEN = TextPlural(
     "This chat can ask for {limit} digest an hour. "
-    "The next one can come in {wait}; the daily digest still comes on time."
-)
-DIGEST_TOO_OFTEN = Markup(
+    "The next one can come in {wait}; the daily digest still comes on time.",
     "This chat can ask for {limit} digests an hour. "
-    "The next one can come in {wait}; the daily digest still comes on time."
+    "The next one can come in {wait}; the daily digest still comes on time.",
 )
+SECONDS = Plural("{n} second", "{n} seconds")
+MINUTES = Plural("{n} minute", "{n} minutes")
 
 
-def rate_limited(seconds: float) -> Markup:
-    return RATE_LIMITED.format(wait=duration(seconds))
+def rate_limited(tr: Translator, seconds: float) -> Markup:
+    return tr(RATE_LIMITED).format(wait=duration(tr, seconds))
 
 
-def digest_too_often(limit: int, seconds: float) -> Markup:
-    template = DIGEST_TOO_OFTEN_ONE if limit == 1 else DIGEST_TOO_OFTEN
-    return template.format(limit=limit, wait=duration(seconds))
+def digest_too_often(tr: Translator, limit: int, seconds: float) -> Markup:
+    return tr(DIGEST_TOO_OFTEN, limit).format(limit=limit, wait=duration(tr, seconds))
+
+
+def duration(tr: Translator, seconds: float) -> str:
+    """ "1 second", "5 minutes": a wait, rounded up."""
+    total = max(1, int(seconds + 0.999))
+    if total < 60:
+        return tr(SECONDS, total).format(n=total)
+    minutes = (total + 59) // 60
+    return tr(MINUTES, minutes).format(n=minutes)
 
 
 # Groups: who may change a chat's settings, and confirmation buttons.
-ADMINS_ONLY = Markup("Only this group's admins can change its settings.")
+ADMINS_ONLY = Text("Only this group's admins can change its settings.")
 # Plain text: answers to a button press (Telegram shows them without markup).
-PROMPT_STALE = "This button doesn't work any more. Send the command again."
-NOT_YOUR_PROMPT = "Only the person who asked can answer this."
-
-
-def duration(seconds: float) -> str:
-    total = max(1, int(seconds + 0.999))
-    if total < 60:
-        return f"{total} second{'s' if total != 1 else ''}"
-    minutes = (total + 59) // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+PROMPT_STALE = Plain("This button doesn't work any more. Send the command again.")
+NOT_YOUR_PROMPT = Plain("Only the person who asked can answer this.")
 
 
 # --- a link that could not be summarized ----------------------------------------------------
 
-JOB_TIMEOUT = Markup(
+JOB_TIMEOUT = Text(
     "I stopped reading {host}: it was taking too long. Please try again later."
 )
-BLOCKED_ADDRESS = Markup(
+BLOCKED_ADDRESS = Text(
     "I can't open {host}: it points to a private or local network address."
 )
-INVALID_URL = Markup(
+INVALID_URL = Text(
     "That doesn't look like a web address I can open (it needs http:// or https://)."
 )
-HTTP_REFUSED = Markup("{host} refused to show me this page (HTTP {status}).")
-HTTP_NOT_FOUND = Markup(
+# TRANSLATORS: {status} is an HTTP status code, e.g. 403.
+HTTP_REFUSED = Text("{host} refused to show me this page (HTTP {status}).")
+HTTP_NOT_FOUND = Text(
     "{host} says this page doesn't exist (HTTP {status}). Check the link?"
 )
-HTTP_ERROR = Markup("{host} answered with an error (HTTP {status}). Try again later.")
-FETCH_TIMEOUT = Markup("{host} took too long to answer. Try again later.")
-TOO_LARGE = Markup("The page at {host} is too large for me to read.")
-NOT_HTML = Markup(
+HTTP_ERROR = Text("{host} answered with an error (HTTP {status}). Try again later.")
+FETCH_TIMEOUT = Text("{host} took too long to answer. Try again later.")
+TOO_LARGE = Text("The page at {host} is too large for me to read.")
+NOT_HTML = Text(
     "That link on {host} isn't a web page (it's a file or another kind of document)."
 )
-TOO_MANY_REDIRECTS = Markup(
+TOO_MANY_REDIRECTS = Text(
     "{host} keeps redirecting me in circles, so I couldn't reach the page."
 )
-UNREACHABLE = Markup(
+UNREACHABLE = Text(
     "I couldn't reach {host}. The site may be down or the address misspelled."
 )
-NO_ARTICLE = Markup(
+NO_ARTICLE = Text(
     "I opened the page on {host} but found no article text in it "
     "(it may be a video, a gallery or a page that needs JavaScript)."
 )
-SUMMARIZER_FAILED = Markup(
+SUMMARIZER_FAILED = Text(
     "I couldn't summarize this article right now. Please try again later."
 )
-GENERIC_FAILURE = Markup(
+GENERIC_FAILURE = Text(
     "Something went wrong on my side while reading {host}. Please try again later."
 )
 
 
-def failure(exc: errors.NewsbotError, host: str) -> Markup:
+def failure(tr: Translator, exc: errors.NewsbotError, host: str) -> Markup:
     """A friendly, specific answer for a link that could not be summarized."""
     if isinstance(exc, JobTimeout):
-        return JOB_TIMEOUT.format(host=host)
+        return tr(JOB_TIMEOUT).format(host=host)
     if isinstance(exc, errors.BlockedAddress):
-        return BLOCKED_ADDRESS.format(host=host)
+        return tr(BLOCKED_ADDRESS).format(host=host)
     if isinstance(exc, errors.InvalidURL):
-        return INVALID_URL
+        return tr(INVALID_URL)
     if isinstance(exc, errors.HTTPStatusError):
         if exc.status_code in (401, 402, 403):
-            return HTTP_REFUSED.format(host=host, status=exc.status_code)
+            return tr(HTTP_REFUSED).format(host=host, status=exc.status_code)
         if exc.status_code in (404, 410):
-            return HTTP_NOT_FOUND.format(host=host, status=exc.status_code)
-        return HTTP_ERROR.format(host=host, status=exc.status_code)
+            return tr(HTTP_NOT_FOUND).format(host=host, status=exc.status_code)
+        return tr(HTTP_ERROR).format(host=host, status=exc.status_code)
     if isinstance(exc, errors.FetchTimeout):
-        return FETCH_TIMEOUT.format(host=host)
+        return tr(FETCH_TIMEOUT).format(host=host)
     if isinstance(exc, errors.TooLarge):
-        return TOO_LARGE.format(host=host)
+        return tr(TOO_LARGE).format(host=host)
     if isinstance(exc, errors.NotHTML):
-        return NOT_HTML.format(host=host)
+        return tr(NOT_HTML).format(host=host)
     if isinstance(exc, errors.TooManyRedirects):
-        return TOO_MANY_REDIRECTS.format(host=host)
+        return tr(TOO_MANY_REDIRECTS).format(host=host)
     if isinstance(exc, errors.FetchError):
-        return UNREACHABLE.format(host=host)
+        return tr(UNREACHABLE).format(host=host)
     if isinstance(exc, errors.ExtractionError):
-        return NO_ARTICLE.format(host=host)
+        return tr(NO_ARTICLE).format(host=host)
     if isinstance(exc, errors.SummarizerError):
-        return SUMMARIZER_FAILED
-    return GENERIC_FAILURE.format(host=host)
+        return tr(SUMMARIZER_FAILED)
+    return tr(GENERIC_FAILURE).format(host=host)
 
 
 # --- subscriptions and digests ---------------------------------------------------------------
 
-SUBSCRIBE_USAGE = Markup(
+SUBSCRIBE_USAGE = Text(
     "Usage: /subscribe TOPIC — for example <code>/subscribe North Korea</code>, "
     "or the address of an RSS/Atom feed: "
     "<code>/subscribe https://feeds.bbci.co.uk/news/rss.xml</code>"
 )
-TOPIC_LENGTH = Markup(
+TOPIC_LENGTH = Text(
     "A topic must be {min} to {max} characters long. Try a few words, like "
     "<code>/subscribe climate policy</code>."
 )
-SUBSCRIBED = Markup(
+# TRANSLATORS: {when} is e.g. "in 3 hours"; {time} "07:30"; {tz} a timezone, "Europe/Kyiv".
+SUBSCRIBED = Text(
     "Subscribed to <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
     "/topics shows what you follow; /digest sends it now."
 )
-SUBSCRIBED_FEED = Markup(
+SUBSCRIBED_FEED = Text(
     "Subscribed to the feed <b>{topic}</b>. Your next digest comes {when} ({time} {tz}).\n"
     "/topics shows what you follow; /digest sends it now."
 )
-DUPLICATE_TOPIC = Markup("You already follow <b>{topic}</b>. /topics shows the list.")
-TOO_MANY_TOPICS = Markup(
+DUPLICATE_TOPIC = Text("You already follow <b>{topic}</b>. /topics shows the list.")
+TOO_MANY_TOPICS = TextPlural(
+    "You already follow {limit} topic, the most I can keep per chat. "
+    "Remove it with /unsubscribe first.",
     "You already follow {limit} topics, the most I can keep per chat. "
-    "Remove one with /unsubscribe first."
+    "Remove one with /unsubscribe first.",
 )
-BAD_FEED_URL = Markup("That doesn't look like a feed address I can open: {reason}")
-NOT_A_FEED = Markup(
+# TRANSLATORS: {reason} is why the address was refused (it may stay in English).
+BAD_FEED_URL = Text("That doesn't look like a feed address I can open: {reason}")
+NOT_A_FEED = Text(
     "I opened {host} but it isn't an RSS or Atom feed. Send the feed's own address "
     "(it often ends in /rss, /feed or .xml), or a few words to search the news for."
 )
 
-NO_TOPICS = Markup("You don't follow any topic yet. Try <code>/subscribe North Korea</code>.")
-TOPICS_HEADER = Markup("<b>Your topics</b> ({count} of {limit}):")
-TOPICS_LINE = Markup("{n}. {topic}")
-TOPICS_FOOTER = Markup(
+NO_TOPICS = Text("You don't follow any topic yet. Try <code>/subscribe North Korea</code>.")
+TOPICS_HEADER = Text("<b>Your topics</b> ({count} of {limit}):")
+TOPICS_LINE = Markup("{n}. {topic}")  # no words to translate
+TOPICS_FOOTER = Text(
     "Digest every day at <b>{time}</b> ({tz}); the next one comes {when}.\n"
     "Change it with <code>/time 07:30 Europe/Kyiv</code>; remove a topic with /unsubscribe."
 )
-FEED_MARK = " (feed)"  # plain text: after a topic in /topics and on its button
+FEED_MARK = Plain("(feed)")  # after a topic in /topics and on its button
 
-STORAGE_PROBLEM = Markup("I couldn't save that (storage problem). Please try again later.")
-UNSUBSCRIBE_PICK = Markup("Which topic should I stop following?")
-UNSUBSCRIBED = Markup("Stopped following <b>{topic}</b>.")
-UNSUBSCRIBED_MORE = Markup("Stopped following <b>{topic}</b>. Remove another?")
-NOT_SUBSCRIBED = Markup("You don't follow <b>{topic}</b>. /topics shows the list.")
-UNSUBSCRIBE_GONE = "That topic was already removed."  # plain text: a callback answer
+STORAGE_PROBLEM = Text("I couldn't save that (storage problem). Please try again later.")
+UNSUBSCRIBE_PICK = Text("Which topic should I stop following?")
+UNSUBSCRIBED = Text("Stopped following <b>{topic}</b>.")
+UNSUBSCRIBED_MORE = Text("Stopped following <b>{topic}</b>. Remove another?")
+NOT_SUBSCRIBED = Text("You don't follow <b>{topic}</b>. /topics shows the list.")
+UNSUBSCRIBE_GONE = Plain("That topic was already removed.")  # a callback answer
 
-TIME_USAGE = Markup(
+# TRANSLATORS: HH:MM and Area/City stay as they are (what the command takes).
+TIME_USAGE = Text(
     "Usage: /time HH:MM [Area/City], 24-hour, for example <code>/time 07:30 Europe/Kyiv</code>. "
     "Now: <b>{time}</b> ({tz})."
 )
-BAD_TIME = Markup(
+BAD_TIME = Text(
     "I can't read <b>{given}</b> as a time: use 24-hour HH:MM, for example "
     "<code>/time 07:30 Europe/Kyiv</code>."
 )
-BAD_TIMEZONE = Markup(
+BAD_TIMEZONE = Text(
     "I don't know the timezone <b>{given}</b>. Use an Area/City name, for example "
     "<code>/time 07:30 Europe/Kyiv</code> or <code>/time 18:00 America/New_York</code>."
 )
-TIME_SET = Markup("Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}.")
+TIME_SET = Text("Your digest comes every day at <b>{time}</b> ({tz}); the next one {when}.")
 
-DIGEST_FAILED = Markup("I couldn't put your digest together right now. Please try again later.")
+DIGEST_FAILED = Text("I couldn't put your digest together right now. Please try again later.")
 
-FORGET_CONFIRM = Markup(
+FORGET_CONFIRM = Text(
     "Delete everything I store about this chat — topics, digest time, language and the "
     "record of stories already sent? This can't be undone."
 )
-FORGET_YES = "Yes, delete it all"  # plain text: button labels
-FORGET_NO = "Cancel"
-FORGOTTEN = Markup("Done: I no longer store anything about this chat.")
-FORGET_CANCELLED = Markup("Nothing was deleted.")
+FORGET_YES = Plain("Yes, delete it all")  # button labels
+FORGET_NO = Plain("Cancel")
+FORGOTTEN = Text("Done: I no longer store anything about this chat.")
+FORGET_CANCELLED = Text("Nothing was deleted.")
 
 # Digest rendering (plain text, put into markup by digest_render.py).
-DIGEST_TITLE = "Your daily digest"
-DIGEST_TITLE_DATED = "Your daily digest — {date}"
-UPDATE_MARK = "Update:"
+DIGEST_TITLE = Plain("Your daily digest")
+# TRANSLATORS: {date} is already in this language's format ("2 груд. 2026 р.").
+DIGEST_TITLE_DATED = Plain("Your daily digest — {date}")
+UPDATE_MARK = Plain("Update:")
 # A story with no points: no article of it could be fetched and read (a Google link that
 # would not resolve, a site that was down); what shows is the feed's headline and lead.
-ONLY_HEADLINE = "Only the headline could be read."
+ONLY_HEADLINE = Plain("Only the headline could be read.")
+REPORTED_BY = Plural("reported by {count} outlet", "reported by {count} outlets")
+IN_MINUTES = Plural("in {n} minute", "in {n} minutes")
+IN_HOURS = Plural("in about {n} hour", "in about {n} hours")
+
+# The command menu (setMyCommands), one list per language.
+COMMANDS = (
+    ("start", Plain("What this bot does")),
+    ("help", Plain("How to use it")),
+    ("subscribe", Plain("Daily digest of a topic, e.g. /subscribe North Korea")),
+    ("topics", Plain("The topics you follow and when the digest comes")),
+    ("unsubscribe", Plain("Stop following a topic")),
+    ("time", Plain("When the digest comes, e.g. /time 07:30 Europe/Kyiv")),
+    ("digest", Plain("Your digest now")),
+    ("import", Plain("Follow the feeds of an OPML file")),
+    ("export", Plain("Your topics and feeds as an OPML file")),
+    ("lang", Plain("My language and the summaries', e.g. /lang de")),
+    ("forget", Plain("Delete everything stored about this chat")),
+)
 
 
-def reported_by(count: int) -> str:
-    return f"reported by {count} outlet{'s' if count != 1 else ''}"
+def commands(tr: Translator) -> list[tuple[str, str]]:
+    return [(command, tr(description)) for command, description in COMMANDS]
 
 
-def when(delta_seconds: float) -> str:
+def reported_by(tr: Translator, count: int) -> str:
+    return tr(REPORTED_BY, count).format(count=count)
+
+
+def digest_title(tr: Translator, local_date: date | None) -> str:
+    if local_date is None:
+        return tr(DIGEST_TITLE)
+    return tr(DIGEST_TITLE_DATED).format(date=tr.date(local_date))
+
+
+def when(tr: Translator, delta_seconds: float) -> str:
     """"in 3 hours" / "in 25 minutes": how far away the next digest is."""
     minutes = max(1, round(delta_seconds / 60))
     if minutes < 60:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return tr(IN_MINUTES, minutes).format(n=minutes)
     hours = round(minutes / 60)
-    return f"in about {hours} hour{'s' if hours != 1 else ''}"
+    return tr(IN_HOURS, hours).format(n=hours)
 
 
 # --- /import and /export: feed lists as OPML files (bot/telegram/opml.py) --------------------

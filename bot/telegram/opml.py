@@ -40,12 +40,13 @@ from bot.errors import (
     NotHTML,
     TooManyTopics,
 )
+from bot.i18n import ENGLISH
 from bot.opml import MAX_OPML_BYTES, OpmlError, Outline, export_chat, parse_opml, topic_of
 from bot.schedule import format_digest_time, next_digest_at
 from bot.telegram import messages
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feedcheck import check_feed
-from bot.telegram.handlers import requester, require_admin
+from bot.telegram.handlers import requester, require_admin, texts
 from bot.telegram.jobs import JobTimeout
 from bot.telegram.markup import NEWLINE, Markup, pack, to_plain
 from bot.telegram.outgoing import edit, reply
@@ -187,7 +188,7 @@ async def import_document(update: Update, context: BotContext, document: Documen
     who = requester(update)
     wait = await services.user_limit.acquire(str(who))
     if wait:
-        await reply(message, messages.rate_limited(wait))
+        await reply(message, messages.rate_limited(await texts(update, context), wait))
         return
     name = document.file_name or "OPML"
     try:
@@ -356,7 +357,7 @@ def _schedule(row: Chat, services: Services) -> dict[str, str]:
     now = services.clock()
     next_at = next_digest_at(row.timezone, row.digest_time, now)
     return {"time": format_digest_time(row.digest_time), "tz": row.timezone,
-            "when": messages.when((next_at - now).total_seconds())}
+            "when": messages.when(ENGLISH, (next_at - now).total_seconds())}
 
 
 def _summary(name: str, report: ImportReport, limit: int,

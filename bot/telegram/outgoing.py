@@ -7,6 +7,8 @@ digest sender): text sent with parse_mode=HTML that is not `Markup` raises `Unsa
 before anything leaves, so a forgotten template fails the first test that reaches it
 instead of showing a user raw tags or getting refused by Telegram. Plain text stays
 possible, but only asked for by name (`parse_mode=None`, as the fallbacks do).
+A message's msgid (`bot.i18n.Text`, English Markup) is refused too: it must go through
+the reader's translator first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
+from bot.i18n import Text
 from bot.telegram.markup import Markup
 
 # Method → the argument Telegram parses as HTML.
@@ -26,7 +29,7 @@ _SIGNATURES = {name: inspect.signature(getattr(ExtBot, name)) for name in _CHECK
 
 
 class UnsafeText(TypeError):
-    """A plain `str` was about to be sent as Telegram HTML."""
+    """A plain `str` (or an untranslated msgid) was about to be sent as Telegram HTML."""
 
 
 class MarkupBot(ExtBot[int]):
@@ -57,6 +60,11 @@ class MarkupBot(ExtBot[int]):
                 f"{method}: Telegram HTML must be Markup built from a template in "
                 f"bot.telegram.messages (values are escaped by .format()), not "
                 f"{type(text).__name__}: {str(text)[:80]!r}"
+            )
+        if isinstance(text, Text):  # safe, but in English whatever the reader's language
+            raise UnsafeText(
+                f"{method}: a message must go through a translator (tr(messages.X), see "
+                f"bot/i18n.py), not be sent as its msgid: {str(text)[:80]!r}"
             )
 
 

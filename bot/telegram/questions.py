@@ -80,7 +80,8 @@ async def _answer(message: Message, target: Message, update: Update,
     who = handlers.requester(update)
     wait = await services.user_limit.acquire(str(who))
     if wait:
-        await reply(message, messages.rate_limited(wait), quote=True)
+        tr = await handlers.texts(update, context)
+        await reply(message, messages.rate_limited(tr, wait), quote=True)
         return
     try:
         story, sources = await _story_and_sources(stories, target, message, question, context)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from bot.article import Article, Summary
 from bot.errors import InvalidURL
+from bot.i18n import ENGLISH, Translator
 from bot.telegram import messages
 from bot.telegram.markup import (
     MAX_MESSAGE,
@@ -29,13 +30,15 @@ BULLET = Markup("• ")
 
 
 def render_summary(article: Article, summary: Summary, *, url: str | None = None,
-                   limit: int = MAX_MESSAGE) -> list[Markup]:
+                   limit: int = MAX_MESSAGE, tr: Translator = ENGLISH) -> list[Markup]:
     """Return the HTML messages for one summary, each at most `limit` long even as source.
+
+    The bot's own words (notes, "Read the original") are in `tr`'s language.
 
     Measuring the HTML source (not just the visible text) keeps every part under Telegram's
     limit however the markup is counted. Parts break between bullets, never inside a tag.
     """
-    title = " ".join((article.title or "").split()) or messages.UNTITLED
+    title = " ".join((article.title or "").split()) or tr(messages.UNTITLED)
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1].rstrip() + "…"
     header = [bold(title)]
@@ -43,7 +46,7 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     # a language it fell back to) say why a summary is partial better than the teaser line.
     long_article = any(note.startswith("long article") for note in summary.notes)
     if summary.partial and not long_article:
-        header.append(italic(messages.TEASER_NOTE))
+        header.append(italic(tr(messages.TEASER_NOTE)))
     header.extend(italic(messages.SUMMARIZER_NOTE.format(note=note[:1].upper() + note[1:]))
                   for note in summary.notes)
     blocks: list[Markup] = [NEWLINE.join(header) + NEWLINE]
@@ -55,9 +58,9 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
         footer.append(meta)
     original = _linkable(url or article.final_url or article.url)
     if original:
-        footer.append(link(original, messages.READ_ORIGINAL))
+        footer.append(link(original, tr(messages.READ_ORIGINAL)))
     if summary.fallback_reason:
-        footer.append(italic(messages.FALLBACK_NOTE))
+        footer.append(italic(tr(messages.FALLBACK_NOTE)))
     blocks.append(NEWLINE.join(footer))
     return pack(blocks, limit)
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from telegram import BotCommand
 
 from bot.cache import SummaryCache
 from bot.config import Settings
@@ -32,6 +31,7 @@ from bot.telegram import delivery
 from bot.telegram.chats import StoreChatPrefs
 from bot.telegram.context import Services
 from bot.telegram.delivery import DigestRounds, DigestSender
+from bot.telegram.handlers import set_commands
 from bot.telegram.jobs import LinkJobs
 
 if TYPE_CHECKING:
@@ -59,14 +59,12 @@ class Runtime:
         settings: Settings,
         shared: Coordination,
         *,
-        commands: Sequence[BotCommand],
         pipeline_factory: PipelineFactory | None = None,
         clock: Clock | None = None,
         digest_tick: float | None = delivery.TICK_SECONDS,
     ) -> None:
         self.settings = settings
         self.shared = shared
-        self.commands = list(commands)
         self.pipeline_factory = pipeline_factory or _default_pipeline
         self.clock = clock
         self.digest_tick = digest_tick
@@ -126,7 +124,7 @@ class Runtime:
         app.bot_data.services = services
         # Handlers stop finding the services before the pipeline and store behind them close.
         opened.callback(app.bot_data.take)
-        await app.bot.set_my_commands(self.commands)
+        await set_commands(app.bot)  # the menu, in every shipped language
         # A wrong OPENAI_API_KEY would otherwise show only as a fallback note on every link;
         # say it once, at start, without holding the start-up for a slow model server.
         check_key = getattr(getattr(pipeline, "summarizer", None), "check_key", None)

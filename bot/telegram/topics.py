@@ -24,12 +24,13 @@ from bot.errors import (
     RecipientGone,
     TooManyTopics,
 )
+from bot.i18n import Translator
 from bot.schedule import format_digest_time, next_digest_at, parse_digest_time
 from bot.telegram import messages
 from bot.telegram.channels import Place, place_of
 from bot.telegram.context import BotContext, Services
 from bot.telegram.feedcheck import check_feed
-from bot.telegram.handlers import requester, require_admin, typing_action
+from bot.telegram.handlers import requester, require_admin, texts, typing_action
 from bot.telegram.markup import NEWLINE, Markup
 from bot.telegram.outgoing import reply
 from bot.urls import parse_http_url
@@ -60,42 +61,44 @@ async def subscribe(update: Update, context: BotContext) -> None:
     place = await place_of(update, context)
     if message is None or place is None:
         return
+    tr = await texts(update, context)
     services = context.services
     text = " ".join(place.args)
     if not text:
-        await _answer(message, place, messages.SUBSCRIBE_USAGE,
+        await _answer(message, place, tr(messages.SUBSCRIBE_USAGE),
                       messages.CHANNEL_SUBSCRIBE_USAGE)
         return
     if _URL_START.match(text) or text.lower().startswith("www."):
-        url = await _checked_feed(message, place, requester(update), services, text)
+        url = await _checked_feed(message, place, requester(update), services, text, tr)
         if url is None:
             return
         topic, kind = url, "feed"
-        template = messages.CHANNEL_SUBSCRIBED_FEED if place.remote else messages.SUBSCRIBED_FEED
+        template = (messages.CHANNEL_SUBSCRIBED_FEED if place.remote
+                    else tr(messages.SUBSCRIBED_FEED))
     else:
         if not MIN_TOPIC <= len(text) <= MAX_TOPIC:
-            await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+            await reply(message, tr(messages.TOPIC_LENGTH).format(min=MIN_TOPIC, max=MAX_TOPIC))
             return
         topic, kind = text, "search"
-        template = messages.CHANNEL_SUBSCRIBED if place.remote else messages.SUBSCRIBED
+        template = messages.CHANNEL_SUBSCRIBED if place.remote else tr(messages.SUBSCRIBED)
     store = services.store
     chat_id = place.chat_id
     try:
         await asyncio.to_thread(store.subscriptions.add, chat_id, topic, kind)  # type: ignore[arg-type]
     except DuplicateTopic:
-        await _answer(message, place, messages.DUPLICATE_TOPIC,
+        await _answer(message, place, tr(messages.DUPLICATE_TOPIC),
                       messages.CHANNEL_DUPLICATE_TOPIC, topic=topic)
         return
     except TooManyTopics as exc:
-        await _answer(message, place, messages.TOO_MANY_TOPICS,
+        await _answer(message, place, tr(messages.TOO_MANY_TOPICS, exc.limit),
                       messages.CHANNEL_TOO_MANY_TOPICS, limit=exc.limit)
         return
     except OperationalError:  # a full disk, an unreachable database
         log.warning("chat %s: subscription not saved (storage problem)", chat_id, exc_info=True)
-        await reply(message, messages.STORAGE_PROBLEM)
+        await reply(message, tr(messages.STORAGE_PROBLEM))
         return
     except ValueError:  # the store's own limits (a feed address that is far too long)
-        await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        await reply(message, tr(messages.TOPIC_LENGTH).format(min=MIN_TOPIC, max=MAX_TOPIC))
         return
     row = await asyncio.to_thread(store.chats.upsert, chat_id)
     if place.remote:
@@ -107,11 +110,11 @@ async def subscribe(update: Update, context: BotContext) -> None:
                                     user.language_code)
     log.info("chat %s subscribed to %s %r", chat_id, kind, topic)
     await _answer(message, place, template, template, topic=topic,
-                  **_schedule(row, services))
+                  **_schedule(row, services, tr))
 
 
 async def _checked_feed(message: Message, place: Place, who: int, services: Services,
-                        text: str) -> str | None:
+                        text: str, tr: Translator) -> str | None:
     """The feed's URL if it is an address that serves a feed; otherwise say why, and None.
 
     Everything that costs nothing comes first — the address, a duplicate, the topic cap —
@@ -123,40 +126,40 @@ async def _checked_feed(message: Message, place: Place, who: int, services: Serv
     try:
         url = parse_http_url(text)
     except InvalidURL as exc:
-        await reply(message, messages.BAD_FEED_URL.format(reason=str(exc)))
+        await reply(message, tr(messages.BAD_FEED_URL).format(reason=str(exc)))
         return None
     # Loaded on first use, like the rest of the store machinery (see app.py).
     from bot.store.topic import MAX_TOPIC_CHARS, normalize_topic
 
     if len(url) > MAX_TOPIC_CHARS:  # the store's own limit: say so before fetching
-        await reply(message, messages.TOPIC_LENGTH.format(min=MIN_TOPIC, max=MAX_TOPIC))
+        await reply(message, tr(messages.TOPIC_LENGTH).format(min=MIN_TOPIC, max=MAX_TOPIC))
         return None
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     key = normalize_topic(url, "feed")
     if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
-        await _answer(message, place, messages.DUPLICATE_TOPIC,
+        await _answer(message, place, tr(messages.DUPLICATE_TOPIC),
                       messages.CHANNEL_DUPLICATE_TOPIC, topic=url)
         return None
     limit = store.subscriptions.max_per_chat
     if len(subs) >= limit:
-        await _answer(message, place, messages.TOO_MANY_TOPICS,
+        await _answer(message, place, tr(messages.TOO_MANY_TOPICS, limit),
                       messages.CHANNEL_TOO_MANY_TOPICS, limit=limit)
         return None
     wait = await services.user_limit.acquire(str(who))
     if wait:
-        await reply(message, messages.rate_limited(wait))
+        await reply(message, messages.rate_limited(tr, wait))
         return None
     host = urlsplit(url).hostname or url
     try:
         await check_feed(services, who, url)
     except (NotHTML, ValueError):  # wrong content type, or a page that is not a feed
         await services.user_limit.release(str(who))
-        await reply(message, messages.NOT_A_FEED.format(host=host))
+        await reply(message, tr(messages.NOT_A_FEED).format(host=host))
         return None
     except NewsbotError as exc:
         await services.user_limit.release(str(who))
-        await reply(message, messages.failure(exc, host))
+        await reply(message, messages.failure(tr, exc, host))
         return None
     return url
 
@@ -170,20 +173,21 @@ async def topics(update: Update, context: BotContext) -> None:
     place = await place_of(update, context, admin_only=False)
     if message is None or place is None:
         return
+    tr = await texts(update, context)
     services = context.services
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
-        await _answer(message, place, messages.NO_TOPICS, messages.CHANNEL_NO_TOPICS)
+        await _answer(message, place, tr(messages.NO_TOPICS), messages.CHANNEL_NO_TOPICS)
         return
     row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     limit = store.subscriptions.max_per_chat
-    header = messages.CHANNEL_TOPICS_HEADER if place.remote else messages.TOPICS_HEADER
-    footer = messages.CHANNEL_TOPICS_FOOTER if place.remote else messages.TOPICS_FOOTER
+    header = messages.CHANNEL_TOPICS_HEADER if place.remote else tr(messages.TOPICS_HEADER)
+    footer = messages.CHANNEL_TOPICS_FOOTER if place.remote else tr(messages.TOPICS_FOOTER)
     lines = [header.format(count=len(subs), limit=limit, name=place.name)]
-    lines.extend(messages.TOPICS_LINE.format(n=n, topic=_label(sub))
+    lines.extend(messages.TOPICS_LINE.format(n=n, topic=_label(sub, tr))
                  for n, sub in enumerate(subs, 1))
-    lines += [Markup(), footer.format(ref=place.ref, **_schedule(row, services))]
+    lines += [Markup(), footer.format(ref=place.ref, **_schedule(row, services, tr))]
     await _say(message, place, NEWLINE.join(lines))
 
 
@@ -195,15 +199,16 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     place = await place_of(update, context)
     if message is None or place is None:
         return
+    tr = await texts(update, context)
     store = context.services.store
     text = " ".join(place.args)
     if text:
         removed = await asyncio.to_thread(store.subscriptions.remove, place.chat_id, text)
         if removed:
-            await _answer(message, place, messages.UNSUBSCRIBED, messages.CHANNEL_UNSUBSCRIBED,
+            await _answer(message, place, tr(messages.UNSUBSCRIBED), messages.CHANNEL_UNSUBSCRIBED,
                           topic=text)
         else:
-            await _answer(message, place, messages.NOT_SUBSCRIBED,
+            await _answer(message, place, tr(messages.NOT_SUBSCRIBED),
                           messages.CHANNEL_NOT_SUBSCRIBED, topic=text)
         return
     if place.remote:  # the buttons act on the chat they are shown in: name the topic instead
@@ -212,9 +217,9 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         return
     subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
-        await reply(message, messages.NO_TOPICS)
+        await reply(message, tr(messages.NO_TOPICS))
         return
-    await reply(message, messages.UNSUBSCRIBE_PICK, keyboard=_topic_keyboard(subs))
+    await reply(message, tr(messages.UNSUBSCRIBE_PICK), keyboard=_topic_keyboard(subs, tr))
 
 
 async def unsubscribe_button(update: Update, context: BotContext) -> None:
@@ -222,7 +227,8 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None or query.data is None:
         return
-    if not await require_admin(update, context) or not await _own_button(update):
+    tr = await texts(update, context)
+    if not await require_admin(update, context) or not await _own_button(update, tr):
         return
     store = context.services.store
     token = query.data.removeprefix(UNSUBSCRIBE_PREFIX)
@@ -235,9 +241,9 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     log.info("chat %s unsubscribed from %s %r", chat.id, picked.kind, picked.topic)
     await query.answer()
     left = [sub for sub in subs if sub is not picked]
-    template = messages.UNSUBSCRIBED_MORE if left else messages.UNSUBSCRIBED
+    template = tr(messages.UNSUBSCRIBED_MORE) if left else tr(messages.UNSUBSCRIBED)
     await _edit_query(update, template.format(topic=picked.topic),
-                      _topic_keyboard(left) if left else None)
+                      _topic_keyboard(left, tr) if left else None)
 
 
 def topic_token(sub: Subscription) -> str:
@@ -246,9 +252,9 @@ def topic_token(sub: Subscription) -> str:
     return digest[:16]
 
 
-def _topic_keyboard(subs: list[Subscription]) -> InlineKeyboardMarkup:
+def _topic_keyboard(subs: list[Subscription], tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_cut(_label(sub), MAX_BUTTON),
+        [[InlineKeyboardButton(_cut(_label(sub, tr), MAX_BUTTON),
                                callback_data=UNSUBSCRIBE_PREFIX + topic_token(sub))]
          for sub in subs]
     )
@@ -262,12 +268,13 @@ async def time_command(update: Update, context: BotContext) -> None:
     place = await place_of(update, context)
     if message is None or place is None:
         return
+    tr = await texts(update, context)
     services = context.services
     store = services.store
     args = place.args
     row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     if not args or len(args) > 2:
-        await _answer(message, place, messages.TIME_USAGE, messages.CHANNEL_TIME_USAGE,
+        await _answer(message, place, tr(messages.TIME_USAGE), messages.CHANNEL_TIME_USAGE,
                       time=format_digest_time(row.digest_time), tz=row.timezone)
         return
     if len(args) == 1 and timezone_name(args[0]) is not None:
@@ -276,15 +283,15 @@ async def time_command(update: Update, context: BotContext) -> None:
         try:
             when = parse_digest_time(args[0])
         except ValueError:
-            await reply(message, messages.BAD_TIME.format(given=args[0]))
+            await reply(message, tr(messages.BAD_TIME).format(given=args[0]))
             return
         zone = timezone_name(args[1]) if len(args) == 2 else row.timezone
     if zone is None:
-        await reply(message, messages.BAD_TIMEZONE.format(given=args[1]))
+        await reply(message, tr(messages.BAD_TIMEZONE).format(given=args[1]))
         return
     row = await asyncio.to_thread(store.chats.set_schedule, place.chat_id, when, zone)
-    await _answer(message, place, messages.TIME_SET, messages.CHANNEL_TIME_SET,
-                  **_schedule(row, services))
+    await _answer(message, place, tr(messages.TIME_SET), messages.CHANNEL_TIME_SET,
+                  **_schedule(row, services, tr))
 
 
 @cache
@@ -305,10 +312,11 @@ async def digest_now(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
+    tr = await texts(update, context)
     services = context.services
     subs = await asyncio.to_thread(services.store.subscriptions.for_chat, chat.id)
     if not subs:
-        await reply(message, messages.NO_TOPICS)
+        await reply(message, tr(messages.NO_TOPICS))
         return
     # On demand, a digest is paid for twice: DIGEST_ON_DEMAND_PER_HOUR per chat (it fetches
     # every topic and calls the model for each story), and one share of the budget of who
@@ -317,12 +325,12 @@ async def digest_now(update: Update, context: BotContext) -> None:
     wait = await services.digest_limit.acquire(str(chat.id))
     if wait:
         await reply(message, messages.digest_too_often(
-            services.settings.digest_on_demand_per_hour, wait))
+            tr, services.settings.digest_on_demand_per_hour, wait))
         return
     wait = await services.user_limit.acquire(str(who))
     if wait:
         await services.digest_limit.release(str(chat.id))
-        await reply(message, messages.rate_limited(wait))
+        await reply(message, messages.rate_limited(tr, wait))
         return
     # One /digest at a time per chat: a second one waits for the first to be sent *and*
     # remembered, so it shows only what is new after it (usually "Nothing new…").
@@ -341,7 +349,7 @@ async def digest_now(update: Update, context: BotContext) -> None:
             await services.digest_limit.release(str(chat.id))
             await services.user_limit.release(str(who))
             log.warning("digest for chat %s failed: %s: %s", chat.id, type(exc).__name__, exc)
-            await reply(message, messages.DIGEST_FAILED)
+            await reply(message, tr(messages.DIGEST_FAILED))
             return
     log.info("digest for chat %s on request: %d stories in %d part(s)", chat.id,
              len(sent.stories), len(sent.parts))
@@ -354,13 +362,14 @@ async def forget(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not await require_admin(update, context):
         return
+    tr = await texts(update, context)
     # The buttons name who asked: only they can answer (see forget_button).
     asker = requester(update)
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton(messages.FORGET_YES, callback_data=f"{FORGET_YES}:{asker}"),
         InlineKeyboardButton(messages.FORGET_NO, callback_data=f"{FORGET_NO}:{asker}"),
     ]])
-    await reply(message, messages.FORGET_CONFIRM, keyboard=keyboard)
+    await reply(message, tr(messages.FORGET_CONFIRM), keyboard=keyboard)
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
@@ -372,7 +381,8 @@ async def forget_button(update: Update, context: BotContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None or query.data is None:
         return
-    if not await require_admin(update, context) or not await _own_button(update):
+    tr = await texts(update, context)
+    if not await require_admin(update, context) or not await _own_button(update, tr):
         return
     answer, _, asker = query.data.removeprefix(FORGET_PREFIX).partition(":")
     if answer not in ("yes", "no") or not re.fullmatch(r"-?\d+", asker):
@@ -386,14 +396,14 @@ async def forget_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if answer != "yes":
-        await _edit_query(update, messages.FORGET_CANCELLED, None)
+        await _edit_query(update, tr(messages.FORGET_CANCELLED), None)
         return
     await context.services.chats.forget(chat.id)
     log.info("chat %s asked to be forgotten: done", chat.id)
-    await _edit_query(update, messages.FORGOTTEN, None)
+    await _edit_query(update, tr(messages.FORGOTTEN), None)
 
 
-async def _own_button(update: Update) -> bool:
+async def _own_button(update: Update, tr: Translator) -> bool:
     """True if the pressed data is a button of the message it came from; else say so.
 
     A forged press (data that the message never offered) and a press on a prompt that was
@@ -443,18 +453,18 @@ async def _edit_query(update: Update, text: Markup,
             raise
 
 
-def _schedule(row: Chat, services: Services) -> dict[str, str]:
+def _schedule(row: Chat, services: Services, tr: Translator) -> dict[str, str]:
     now = services.clock()
     next_at = next_digest_at(row.timezone, row.digest_time, now)
     return {
         "time": format_digest_time(row.digest_time),
         "tz": row.timezone,
-        "when": messages.when((next_at - now).total_seconds()),
+        "when": messages.when(tr, (next_at - now).total_seconds()),
     }
 
 
-def _label(sub: Subscription) -> str:
-    return sub.topic + (messages.FEED_MARK if sub.kind == "feed" else "")
+def _label(sub: Subscription, tr: Translator) -> str:
+    return sub.topic + (" " + tr(messages.FEED_MARK) if sub.kind == "feed" else "")
 
 
 def _cut(text: str, limit: int) -> str:

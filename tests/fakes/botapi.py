@@ -273,6 +273,8 @@ class _State:
     poller: object | None = None
     held: set[str] = field(default_factory=set)  # methods whose calls wait for `let_through`
     commands: list[dict[str, Any]] = field(default_factory=list)
+    # setMyCommands with a language_code: the menu users of that app language see.
+    commands_by_language: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     callback_ids: int = 0
     # Group membership for getChatMember: chat id -> user id -> "creator"/"administrator".
     admins: dict[int, dict[int, str]] = field(default_factory=dict)
@@ -556,6 +558,12 @@ class FakeBotAPI(LoopbackServer):
         with self._cond:
             return list(self._state.commands)
 
+    def commands_for(self, language_code: str) -> list[dict[str, Any]]:
+        """The menu a user whose app is in `language_code` sees (the default one if none)."""
+        with self._cond:
+            return list(self._state.commands_by_language.get(language_code,
+                                                             self._state.commands))
+
     @property
     def webhook(self) -> dict[str, Any] | None:
         with self._cond:
@@ -749,18 +757,31 @@ class FakeBotAPI(LoopbackServer):
         if not isinstance(commands, list):
             return 400, "Bad Request: can't parse commands JSON object"
         for c in commands:
-            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))) or not c.get(
-                "description"
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command", ""))) or not (
+                1 <= len(str(c.get("description", ""))) <= 256
             ):
                 return 400, "Bad Request: BOT_COMMAND_INVALID"
-        self._state.commands = list(commands)
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            return 400, "Bad Request: LANG_CODE_INVALID"
+        if language:
+            self._state.commands_by_language[language] = list(commands)
+        else:
+            self._state.commands = list(commands)
         return 200, True
 
     def _m_getmycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
+        language = str(params.get("language_code") or "")
+        if language:
+            return 200, list(self._state.commands_by_language.get(language, []))
         return 200, list(self._state.commands)
 
     def _m_deletemycommands(self, params: dict[str, Any]) -> tuple[int, Any]:
-        self._state.commands = []
+        language = str(params.get("language_code") or "")
+        if language:
+            self._state.commands_by_language.pop(language, None)
+        else:
+            self._state.commands = []
         return 200, True
 
     def _m_sendchataction(self, params: dict[str, Any]) -> tuple[int, Any]:

@@ -17,6 +17,7 @@ import pytest
 
 from bot import errors
 from bot.cli import main
+from bot.i18n import ENGLISH
 from bot.telegram import messages
 from tests.fakes.articles import SEED_PARAGRAPHS, article_html
 from tests.fakes.botapi import FakeBotAPI
@@ -148,5 +149,5 @@ async def test_the_bot_answers_each_fault_with_its_own_message(
         (ok,) = await botapi.wait_for(replies(botapi, 1))
     for fault, answer in answers.items():
         error = EXPECTED[fault][0]("")
-        assert answer.text == messages.failure(error, "127.0.0.1"), fault
+        assert answer.text == messages.failure(ENGLISH, error, "127.0.0.1"), fault
     assert ok.text.startswith("Still serving")

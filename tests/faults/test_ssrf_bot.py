@@ -17,6 +17,7 @@ from bot import errors
 from bot.cache import SummaryCache
 from bot.config import Settings
 from bot.fetch import Fetcher
+from bot.i18n import ENGLISH
 from bot.pipeline import Pipeline
 from bot.summarize.factory import build_summarizer
 from bot.telegram import messages
@@ -67,7 +68,7 @@ async def test_private_targets_get_the_address_not_allowed_answer(
 
     for link, answer in answers.items():
         host = urlsplit(link).hostname or ""
-        assert answer.text == messages.failure(errors.BlockedAddress(""), host), link
+        assert answer.text == messages.failure(ENGLISH, errors.BlockedAddress(""), host), link
     assert intranet.history == []  # nothing private was contacted, not even once
     assert [r.path for r in site.history] == ["/go"]  # the redirect itself was allowed
     assert {name for name, _ in dns.history} == {"intranet.example", "wiki.example"}

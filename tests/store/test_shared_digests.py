@@ -20,8 +20,10 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.config import Settings
+from bot.i18n import SHIPPED, translator
 from bot.news.selection import SentStory
 from bot.store import Store
+from bot.telegram import messages
 from bot.telegram.app import build_application
 from bot.telegram.flood import FloodLimiter
 from bot.urls import canonical_url
@@ -56,11 +58,15 @@ async def newsbot(
         await app.shutdown()
 
 
+# A digest starts with its title, in the chat's language.
+DIGEST_TITLES = tuple(f"<b>{translator(lang)(messages.DIGEST_TITLE)}" for lang in SHIPPED)
+
+
 def digests(api: FakeBotAPI) -> dict[int, list[str]]:
     """Every digest message the fake Bot API accepted, as sent (HTML), by chat."""
     out: dict[int, list[str]] = {}
     for call in api.calls("sendMessage"):
-        if call.status == 200 and str(call.params["text"]).startswith("<b>Your daily digest"):
+        if call.status == 200 and str(call.params["text"]).startswith(DIGEST_TITLES):
             out.setdefault(int(call.params["chat_id"]), []).append(str(call.params["text"]))
     return out
 

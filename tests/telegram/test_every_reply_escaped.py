@@ -145,7 +145,7 @@ async def test_every_reply_shows_what_the_user_typed(
         shows(subscribed_feed, f"Subscribed to the feed {saved_feed}.")
         assert "&" in saved_feed
         listed = shows(await me.say(f"/topics {EVIL}"), f"1. {TOPIC}\n",
-                       f"2. {saved_feed}{messages.FEED_MARK}\n")
+                       f"2. {saved_feed} {messages.FEED_MARK}\n")
         shows(await me.say(f"/time {EVIL}"), f"I can't read {EVIL} as a time")
         shows(await me.say(f"/time 07:30 {EVIL}"), f"I don't know the timezone {EVIL}.")
         shows(await me.say("/time 07:30 Europe/Kyiv"), "every day at 07:30 (Europe/Kyiv)")

@@ -25,13 +25,20 @@ async def test_lang_without_a_model_says_translation_needs_one_and_keeps_the_lan
     botapi: FakeBotAPI, start_bot: StartBot
 ) -> None:
     async with start_bot(summarizer="extractive") as app:
-        botapi.push_message("/lang de")
+        botapi.push_message("/lang pt")  # no catalog, and no model to translate summaries
         (answer,) = await botapi.wait_for(replies(botapi, USER, 1))
         stored = await app.bot_data.services.chats.language(USER)
+        botapi.push_message("/lang de")  # a catalog: the bot's own words can change
+        _, switched = await botapi.wait_for(replies(botapi, USER, 2))
+        now = await app.bot_data.services.chats.language(USER)
     assert "Translation needs a language model" in answer.text
     assert "article's own language" in answer.text
     assert "from now on" not in answer.text  # no promise it can't keep
-    assert stored != "de"  # nothing stored that the next summary would not honour
+    assert stored != "pt"  # nothing stored that the next summary would not honour
+    # In German, and saying the summaries stay as they are.
+    assert switched.text.startswith("Ab jetzt schreibe ich auf Deutsch.")
+    assert "Die Zusammenfassungen bleiben in der Sprache des Artikels" in switched.text
+    assert now == "de"
 
 
 async def test_lang_refuses_codes_that_are_not_languages(
@@ -46,7 +53,8 @@ async def test_lang_refuses_codes_that_are_not_languages(
     assert sum("is not a language code" in t for t in texts) == 2, texts
     assert any(t.startswith("xx is not a language code") for t in texts), texts
     assert any(t.startswith("klingon is not a language code") for t in texts), texts
-    assert any("Summaries will be in de" in t for t in texts), texts
+    assert any(t == "Ab jetzt schreibe ich auf Deutsch — auch die Zusammenfassungen."
+               for t in texts), texts
     assert stored == "de"
 
 

@@ -12,6 +12,7 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Defaults
 
+from bot.i18n import ENGLISH
 from bot.telegram import messages
 from bot.telegram.markup import Markup, bold, link, pack, split_words, text_len, to_plain
 from bot.telegram.outgoing import MarkupBot, UnsafeText
@@ -33,7 +34,13 @@ async def bot(botapi: FakeBotAPI) -> AsyncIterator[MarkupBot]:
 async def test_a_plain_str_as_html_is_refused_before_it_is_sent(
     botapi: FakeBotAPI, bot: MarkupBot
 ) -> None:
-    sent = await bot.send_message(CHAT, messages.DUPLICATE_TOPIC.format(topic=EVIL))
+    sent = await bot.send_message(CHAT, ENGLISH(messages.DUPLICATE_TOPIC).format(topic=EVIL))
+    # A msgid is safe Markup but English whatever the reader's language: it must be
+    # translated first, even filled in.
+    with pytest.raises(UnsafeText, match="must go through a translator"):
+        await bot.send_message(CHAT, messages.DUPLICATE_TOPIC.format(topic=EVIL))
+    with pytest.raises(UnsafeText, match="must go through a translator"):
+        await bot.send_message(CHAT, messages.NO_TOPICS)
     with pytest.raises(UnsafeText, match=r"send_message: Telegram HTML must be Markup .*"
                                          r"not str: 'You already follow <b>"):
         await bot.send_message(CHAT, f"You already follow <b>{EVIL}</b>")
@@ -71,7 +78,7 @@ def test_every_template_is_valid_telegram_html_and_escapes_its_values() -> None:
         assert visible == to_plain(filled), name
         if "{" in template:
             assert EVIL in visible, name
-    failure = messages.failure(messages.errors.BlockedAddress(""), EVIL)
+    failure = messages.failure(ENGLISH, messages.errors.BlockedAddress(""), EVIL)
     assert parse_html(failure).startswith(f"I can't open {EVIL}:")
 
 

@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from bot.i18n import translator
 from bot.telegram import messages
 from tests.fakes.botapi import BotMessage, FakeBotAPI
 from tests.fakes.newsworld import NewsWorld
@@ -173,15 +174,18 @@ async def test_forget_asks_first_then_deletes_everything(
         (yes, yes_data), (_no, no_data) = ask.buttons()
         botapi.push_callback_query(ask, no_data)
         await botapi.wait_for(lambda: botapi.sent_to(USER)[-1].edits == 1)
-        assert botapi.sent_to(USER)[-1].text == messages.FORGET_CANCELLED
+        # The chat is German: so are the prompt, its buttons and the answers.
+        de = translator("de")
+        assert botapi.sent_to(USER)[-1].text == de(messages.FORGET_CANCELLED)
         assert store.chats.get(USER) is not None
         ask = await say(botapi, "/forget")
-        assert "delete everything" in ask.text.lower() and yes.startswith("Yes")
+        assert ask.text.startswith("Alles löschen, was ich über diesen Chat speichere")
+        assert yes == de(messages.FORGET_YES) == "Ja, alles löschen"
         botapi.push_callback_query(ask, yes_data)
         await botapi.wait_for(lambda: botapi.sent_to(USER)[-1].edits == 1)
         done = botapi.sent_to(USER)[-1]
         assert store.chats.get(USER) is None and store.subscriptions.for_chat(USER) == []
-    assert done.text == messages.FORGOTTEN and done.buttons() == []
+    assert done.text == de(messages.FORGOTTEN) and done.buttons() == []
 
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
