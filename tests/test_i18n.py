@@ -58,7 +58,13 @@ def _tags(text: str) -> list[str]:
 
 
 def _forms(message: Message) -> list[str]:
-    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+    forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+    return [str(form or "") for form in forms]
+
+
+def _ids(message: Message) -> tuple[str, ...]:
+    return tuple(map(str, message.id)) if isinstance(message.id, tuple | list) else (
+        str(message.id),)
 
 
 def test_the_template_holds_exactly_the_messages_in_the_code() -> None:
@@ -90,7 +96,7 @@ def test_translations_keep_their_placeholders_and_tags(lang: str) -> None:
     for message in _po(lang):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        ids = _ids(message)
         want_fields = set().union(*(_fields(i) for i in ids))
         want_tags = _tags(ids[-1])
         for form in _forms(message):
@@ -110,10 +116,11 @@ def test_every_translation_renders_as_valid_telegram_html_with_hostile_values(
         if not message.id:
             continue
         catalog = translator(lang)._catalog
-        if isinstance(message.id, tuple):
-            forms = [catalog.ngettext(message.id[0], message.id[1], n) for n in (1, 2, 5, 21)]
+        ids = _ids(message)
+        if len(ids) == 2:
+            forms = [catalog.ngettext(ids[0], ids[1], n) for n in (1, 2, 5, 21)]
         else:
-            forms = [catalog.gettext(message.id)]
+            forms = [catalog.gettext(ids[0])]
         for form in forms:
             values = {name: HOSTILE for name in _fields(form)}
             rendered = Markup(form).format(**values)
