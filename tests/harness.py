@@ -27,6 +27,8 @@ from tests.fakes.site import FakeSite
 
 StartBot = Callable[..., contextlib.AbstractAsyncContextManager[BotApp]]
 # "Reading example.com…", the status a link gets until it is answered, in every language.
+# A digest's title, in every language (a chat's digest is in its language).
+DIGEST_TITLES = tuple(translator(lang)(messages.DIGEST_TITLE) for lang in SHIPPED)
 READING = tuple(str(translator(lang)(messages.READING)).split("{host}")[0] for lang in SHIPPED)
 
 
@@ -135,4 +137,4 @@ def follow(store: Store, chat_id: int, slot: time) -> None:
 
 
 def digests_in(api: FakeBotAPI, chat_id: int) -> list[BotMessage]:
-    return [m for m in api.sent_to(chat_id) if m.text.startswith("Your daily digest")]
+    return [m for m in api.sent_to(chat_id) if m.text.startswith(DIGEST_TITLES)]

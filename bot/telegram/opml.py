@@ -393,7 +393,7 @@ async def export_command(update: Update, context: BotContext) -> None:
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     if not subs:
-        await reply(message, messages.NO_TOPICS)
+        await reply(message, (await texts(update, context))(messages.NO_TOPICS))
         return
     document = await asyncio.to_thread(export_chat, services.settings, store, chat.id)
     try:

@@ -235,7 +235,7 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
     picked = next((sub for sub in subs if topic_token(sub) == token), None)
     if picked is None:  # pressed twice, or removed meanwhile by a command
-        await query.answer(messages.UNSUBSCRIBE_GONE)
+        await query.answer(tr(messages.UNSUBSCRIBE_GONE))
         return
     await asyncio.to_thread(store.subscriptions.remove, chat.id, picked.topic, picked.kind)
     log.info("chat %s unsubscribed from %s %r", chat.id, picked.kind, picked.topic)
@@ -366,8 +366,8 @@ async def forget(update: Update, context: BotContext) -> None:
     # The buttons name who asked: only they can answer (see forget_button).
     asker = requester(update)
     keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(messages.FORGET_YES, callback_data=f"{FORGET_YES}:{asker}"),
-        InlineKeyboardButton(messages.FORGET_NO, callback_data=f"{FORGET_NO}:{asker}"),
+        InlineKeyboardButton(tr(messages.FORGET_YES), callback_data=f"{FORGET_YES}:{asker}"),
+        InlineKeyboardButton(tr(messages.FORGET_NO), callback_data=f"{FORGET_NO}:{asker}"),
     ]])
     await reply(message, tr(messages.FORGET_CONFIRM), keyboard=keyboard)
 
@@ -386,13 +386,13 @@ async def forget_button(update: Update, context: BotContext) -> None:
         return
     answer, _, asker = query.data.removeprefix(FORGET_PREFIX).partition(":")
     if answer not in ("yes", "no") or not re.fullmatch(r"-?\d+", asker):
-        await query.answer(messages.PROMPT_STALE)
+        await query.answer(tr(messages.PROMPT_STALE))
         return
     # A prompt asked by an anonymous admin (as the group) may be answered by any admin.
     if int(asker) not in (query.from_user.id, chat.id):
         log.info("chat %s: /forget prompt of %s answered by %s: refused", chat.id, asker,
                  query.from_user.id)
-        await query.answer(messages.NOT_YOUR_PROMPT)
+        await query.answer(tr(messages.NOT_YOUR_PROMPT))
         return
     await query.answer()
     if answer != "yes":
@@ -418,7 +418,7 @@ async def _own_button(update: Update, tr: Translator) -> bool:
     if query.data in offered:
         return True
     log.info("callback %r not offered by its message: refused", query.data)
-    await query.answer(messages.PROMPT_STALE)
+    await query.answer(tr(messages.PROMPT_STALE))
     return False
 
 

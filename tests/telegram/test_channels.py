@@ -76,7 +76,9 @@ async def test_an_admin_subscribes_a_channel_and_the_round_posts_its_digest_ther
     assert report is not None and (report.sent, report.failed) == (1, 0)
     assert again is not None and again.due == 0
     (digest,) = digests_in(botapi, channel)
-    assert f"🗞 {TOPIC}" in digest.text and "reported by 4 outlets" in digest.text
+    # In Ukrainian, the language of the admin who set it up.
+    assert digest.text.startswith("Ваш щоденний дайджест")
+    assert f"🗞 {TOPIC}" in digest.text and "про це пишуть 4 джерела" in digest.text
     assert digests_in(botapi, ADMIN) == []  # posted in the channel only
 
 
