@@ -363,63 +363,63 @@ def when(tr: Translator, delta_seconds: float) -> str:
 
 # --- /import and /export: feed lists as OPML files (bot/telegram/opml.py) --------------------
 
-IMPORT_PROMPT = Markup(
+IMPORT_PROMPT = Text(
     "Send me your feed list as an OPML file (feed readers such as Feedly, Inoreader or "
     "NetNewsWire export one), as a reply to this message. You can also send the file with "
     "the caption /import, or reply /import to a file you sent."
 )
-IMPORT_HINT = Markup(
+IMPORT_HINT = Text(
     "This looks like a feed list. To follow its feeds here, reply /import to the file."
 )
-IMPORT_TOO_LARGE = Markup(
+IMPORT_TOO_LARGE = Text(
     "That file is {size}: I read OPML files of up to {limit}. Export only your news feeds, "
     "or split the file."
 )
-IMPORT_UNSAFE = Markup(
+IMPORT_UNSAFE = Text(
     "I didn't read that file: it has a DOCTYPE (XML entities or external references), "
     "which an OPML feed list never needs."
 )
-IMPORT_MALFORMED = Markup(
+IMPORT_MALFORMED = Text(
     "I couldn't read that file: it isn't well-formed XML. Export your subscriptions from "
     "your feed reader again, as OPML, and send that file."
 )
-IMPORT_NOT_OPML = Markup(
+IMPORT_NOT_OPML = Text(
     "That file isn't an OPML feed list. Export your subscriptions from your feed reader as "
     "OPML (a .opml file) and send that."
 )
-IMPORT_EMPTY = Markup("That OPML file lists no feeds (no outline has an xmlUrl).")
-IMPORT_DOWNLOAD_FAILED = Markup(
+IMPORT_EMPTY = Text("That OPML file lists no feeds (no outline has an xmlUrl).")
+IMPORT_DOWNLOAD_FAILED = Text(
     "I couldn't download that file from Telegram. Please send it again."
 )
-IMPORT_CHECKING = Markup("Checking the feeds of {file} ({count} listed)…")
-IMPORT_SUMMARY = Markup("<b>Import of {file}</b>: {added} added, {skipped} skipped.")
-IMPORT_ADDED = Markup("<b>Added</b>:")
-IMPORT_SKIPPED = Markup("<b>Skipped</b>:")
-IMPORT_LINE = Markup("• {name}")
-IMPORT_SKIPPED_LINE = Markup("• {name} — {reason}")
-IMPORT_MORE = Markup("• …and {count} more")
-IMPORT_OVER_LIMIT = Markup(
+IMPORT_CHECKING = Text("Checking the feeds of {file} ({count} listed)…")
+IMPORT_SUMMARY = Text("<b>Import of {file}</b>: {added} added, {skipped} skipped.")
+IMPORT_ADDED = Text("<b>Added</b>:")
+IMPORT_SKIPPED = Text("<b>Skipped</b>:")
+IMPORT_LINE = Text("• {name}")
+IMPORT_SKIPPED_LINE = Text("• {name} — {reason}")
+IMPORT_MORE = Text("• …and {count} more")
+IMPORT_OVER_LIMIT = Text(
     "• {count} more not added: a chat follows at most {limit} topics and feeds "
     "(/unsubscribe some first)"
 )
-IMPORT_NEXT = Markup("Your next digest comes {when} ({time} {tz}). /topics shows the list.")
+IMPORT_NEXT = Text("Your next digest comes {when} ({time} {tz}). /topics shows the list.")
 # Why one feed of a file was skipped: the end of an IMPORT_SKIPPED_LINE.
-SKIP_ALREADY = Markup("you already follow it")
-SKIP_DUPLICATE = Markup("listed twice in the file")
-SKIP_NOT_A_FEED = Markup("not an RSS or Atom feed")
-SKIP_UNREACHABLE = Markup("couldn't be reached")
-SKIP_HTTP = Markup("the site answered HTTP {status}")
-SKIP_SLOW = Markup("took too long to answer")
-SKIP_BLOCKED = Markup("a private or local network address")
-SKIP_INVALID = Markup("not a web address I can open")
-SKIP_TOO_LONG = Markup("too long for a topic or feed address")
-SKIP_STORAGE = Markup("couldn't be saved (storage problem)")
+SKIP_ALREADY = Text("you already follow it")
+SKIP_DUPLICATE = Text("listed twice in the file")
+SKIP_NOT_A_FEED = Text("not an RSS or Atom feed")
+SKIP_UNREACHABLE = Text("couldn't be reached")
+SKIP_HTTP = Text("the site answered HTTP {status}")
+SKIP_SLOW = Text("took too long to answer")
+SKIP_BLOCKED = Text("a private or local network address")
+SKIP_INVALID = Text("not a web address I can open")
+SKIP_TOO_LONG = Text("too long for a topic or feed address")
+SKIP_STORAGE = Text("couldn't be saved (storage problem)")
 
-EXPORT_CAPTION = Markup(
+EXPORT_CAPTION = Text(
     "Your topics and feeds ({count}) as OPML: open the file in a feed reader, or send it "
     "to another chat with the caption /import."
 )
-EXPORT_FAILED = Markup("I couldn't send the file right now. Please try again later.")
+EXPORT_FAILED = Text("I couldn't send the file right now. Please try again later.")
 
 
 def file_size(size: int) -> str:

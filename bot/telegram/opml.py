@@ -40,7 +40,7 @@ from bot.errors import (
     NotHTML,
     TooManyTopics,
 )
-from bot.i18n import ENGLISH
+from bot.i18n import SHIPPED, Text, Translator, translator
 from bot.opml import MAX_OPML_BYTES, OpmlError, Outline, export_chat, parse_opml, topic_of
 from bot.schedule import format_digest_time, next_digest_at
 from bot.telegram import messages
@@ -120,7 +120,7 @@ def _answers_prompt(message: Message, bot_id: int) -> bool:
     if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
         return False
     document = message.document
-    return replied.text == to_plain(messages.IMPORT_PROMPT) or (
+    return replied.text in _prompts() or (
         document is not None and _looks_like_a_list(document))
 
 
@@ -146,7 +146,8 @@ class FeedFiles:
             await import_document(update, context, replied.document)
             return
         self.prompts.ask(chat.id, requester(update))
-        await message.reply_text(messages.IMPORT_PROMPT,
+        tr = await texts(update, context)
+        await message.reply_text(tr(messages.IMPORT_PROMPT),
                                  reply_markup=ForceReply(selective=True))
 
     async def document(self, update: Update, context: BotContext) -> None:
@@ -166,7 +167,8 @@ class FeedFiles:
             return
         if _looks_like_a_list(message.document) and not message.caption:
             if chat.type == ChatType.PRIVATE:
-                await reply(message, messages.IMPORT_HINT, quote=True)
+                tr = await texts(update, context)
+                await reply(message, tr(messages.IMPORT_HINT), quote=True)
             return
         # Any other file: its caption may hold links to summarize, as before files were read.
         from bot.telegram import handlers
@@ -181,14 +183,15 @@ async def import_document(update: Update, context: BotContext, document: Documen
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     services = context.services
+    tr = await texts(update, context)
     # Telegram says how big the file is before anything is downloaded.
     if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
-        await reply(message, _too_large(document.file_size))
+        await reply(message, _too_large(tr, document.file_size))
         return
     who = requester(update)
     wait = await services.user_limit.acquire(str(who))
     if wait:
-        await reply(message, messages.rate_limited(await texts(update, context), wait))
+        await reply(message, messages.rate_limited(tr, wait))
         return
     name = document.file_name or "OPML"
     try:
@@ -196,30 +199,30 @@ async def import_document(update: Update, context: BotContext, document: Documen
         outlines = await asyncio.to_thread(parse_opml, data)
     except _FileTooLarge as exc:
         await services.user_limit.release(str(who))
-        await reply(message, _too_large(exc.size))
+        await reply(message, _too_large(tr, exc.size))
         return
     except TelegramError as exc:
         await services.user_limit.release(str(who))
         log.warning("chat %s: OPML download failed: %s", chat.id, exc)
-        await reply(message, messages.IMPORT_DOWNLOAD_FAILED)
+        await reply(message, tr(messages.IMPORT_DOWNLOAD_FAILED))
         return
     except OpmlError as exc:
         await services.user_limit.release(str(who))
         log.info("chat %s: OPML refused (%s): %s", chat.id, exc.problem, exc)
-        await reply(message, _refusal(exc))
+        await reply(message, _refusal(tr, exc))
         return
     if not outlines:
         await services.user_limit.release(str(who))
-        await reply(message, messages.IMPORT_EMPTY)
+        await reply(message, tr(messages.IMPORT_EMPTY))
         return
-    status = await reply(message, messages.IMPORT_CHECKING.format(file=name,
-                                                                  count=len(outlines)))
+    status = await reply(message, tr(messages.IMPORT_CHECKING).format(file=name,
+                                                                     count=len(outlines)))
     report = await import_outlines(services, chat.id, who, outlines)
     log.info("chat %s imported %d of %d outlines (%d skipped, %d over the limit)", chat.id,
              len(report.added), len(outlines), len(report.skipped), report.over_limit)
     row = await asyncio.to_thread(services.store.chats.upsert, chat.id)
-    parts = pack(_summary(name, report, services.store.subscriptions.max_per_chat,
-                          _schedule(row, services) if report.added else None))
+    parts = pack(_summary(tr, name, report, services.store.subscriptions.max_per_chat,
+                          _schedule(tr, row, services) if report.added else None))
     await edit(status, parts[0])
     for part in parts[1:]:
         await reply(message, part)
@@ -242,25 +245,31 @@ async def _download(document: Document) -> bytes:
     return data
 
 
-def _too_large(size: int) -> Markup:
-    return messages.IMPORT_TOO_LARGE.format(size=messages.file_size(size),
-                                            limit=messages.file_size(MAX_OPML_BYTES))
+def _too_large(tr: Translator, size: int) -> Markup:
+    return tr(messages.IMPORT_TOO_LARGE).format(size=messages.file_size(size),
+                                                limit=messages.file_size(MAX_OPML_BYTES))
 
 
-def _refusal(exc: OpmlError) -> Markup:
+def _refusal(tr: Translator, exc: OpmlError) -> Markup:
     if exc.problem == "too_large":
-        return _too_large(MAX_OPML_BYTES + 1)
-    return {
+        return _too_large(tr, MAX_OPML_BYTES + 1)
+    return tr({
         "unsafe": messages.IMPORT_UNSAFE,
         "malformed": messages.IMPORT_MALFORMED,
         "not_opml": messages.IMPORT_NOT_OPML,
-    }[exc.problem]
+    }[exc.problem])
+
+
+def _prompts() -> set[str]:
+    """The "send me the file" prompt as shown, in every language (a reply names it)."""
+    return {to_plain(translator(language)(messages.IMPORT_PROMPT)) for language in SHIPPED}
 
 
 @dataclass
 class ImportReport:
     added: list[str] = field(default_factory=list)  # names, in file order
-    skipped: list[tuple[str, Markup]] = field(default_factory=list)  # name, why
+    # name, why (a message), its values
+    skipped: list[tuple[str, Text, dict[str, object]]] = field(default_factory=list)
     over_limit: int = 0  # outlines not tried: the chat's topics were full
 
 
@@ -283,22 +292,22 @@ async def import_outlines(services: Services, chat_id: int, who: int,
         try:
             url = parse_http_url(outline.url)
         except InvalidURL:
-            report.skipped.append((name, messages.SKIP_INVALID))
+            report.skipped.append((name, messages.SKIP_INVALID, {}))
             continue
         topic = topic_of(url, templates)
         kind: TopicKind = "search" if topic is not None else "feed"
         subject = topic if topic is not None else url
         key = (kind, normalize_topic(subject, kind))
         if key in seen:
-            report.skipped.append((name, messages.SKIP_DUPLICATE))
+            report.skipped.append((name, messages.SKIP_DUPLICATE, {}))
             continue
         seen.add(key)
         if key in followed:
-            report.skipped.append((topic or name, messages.SKIP_ALREADY))
+            report.skipped.append((topic or name, messages.SKIP_ALREADY, {}))
             continue
         if (topic is not None and not MIN_TOPIC <= len(topic) <= MAX_TOPIC) or (
                 len(url) > MAX_TOPIC_CHARS):
-            report.skipped.append((name, messages.SKIP_TOO_LONG))
+            report.skipped.append((name, messages.SKIP_TOO_LONG, {}))
             continue
         if free <= 0 or (topic is None and checks >= limit):
             report.over_limit += 1
@@ -309,12 +318,12 @@ async def import_outlines(services: Services, chat_id: int, who: int,
             try:
                 title = await check_feed(services, who, url)
             except NewsbotError as exc:
-                report.skipped.append((name, _skip_reason(exc)))
+                report.skipped.append((name, *_skip_reason(exc)))
                 continue
         try:
             await asyncio.to_thread(store.subscriptions.add, chat_id, subject, kind)
         except DuplicateTopic:  # added meanwhile (another /subscribe or /import)
-            report.skipped.append((name, messages.SKIP_ALREADY))
+            report.skipped.append((name, messages.SKIP_ALREADY, {}))
             continue
         except TooManyTopics:
             free = 0
@@ -322,10 +331,10 @@ async def import_outlines(services: Services, chat_id: int, who: int,
             continue
         except OperationalError:
             log.warning("chat %s: import not saved (storage problem)", chat_id, exc_info=True)
-            report.skipped.append((name, messages.SKIP_STORAGE))
+            report.skipped.append((name, messages.SKIP_STORAGE, {}))
             continue
         except ValueError:
-            report.skipped.append((name, messages.SKIP_TOO_LONG))
+            report.skipped.append((name, messages.SKIP_TOO_LONG, {}))
             continue
         free -= 1
         followed.add(key)
@@ -334,51 +343,52 @@ async def import_outlines(services: Services, chat_id: int, who: int,
     return report
 
 
-def _skip_reason(exc: NewsbotError) -> Markup:
+def _skip_reason(exc: NewsbotError) -> tuple[Text, dict[str, object]]:
     if isinstance(exc, BlockedAddress):
-        return messages.SKIP_BLOCKED
+        return messages.SKIP_BLOCKED, {}
     if isinstance(exc, InvalidURL):
-        return messages.SKIP_INVALID
+        return messages.SKIP_INVALID, {}
     if isinstance(exc, NotHTML):
-        return messages.SKIP_NOT_A_FEED
+        return messages.SKIP_NOT_A_FEED, {}
     if isinstance(exc, HTTPStatusError):
-        return messages.SKIP_HTTP.format(status=exc.status_code)
+        return messages.SKIP_HTTP, {"status": exc.status_code}
     if isinstance(exc, FetchTimeout | JobTimeout):
-        return messages.SKIP_SLOW
+        return messages.SKIP_SLOW, {}
     from bot.news.source import FeedError
 
     if isinstance(exc, FeedError):
-        return messages.SKIP_NOT_A_FEED
-    return messages.SKIP_UNREACHABLE
+        return messages.SKIP_NOT_A_FEED, {}
+    return messages.SKIP_UNREACHABLE, {}
 
 
-def _schedule(row: Chat, services: Services) -> dict[str, str]:
+def _schedule(tr: Translator, row: Chat, services: Services) -> dict[str, str]:
     """When the next digest comes, as the summary's last line says it."""
     now = services.clock()
     next_at = next_digest_at(row.timezone, row.digest_time, now)
     return {"time": format_digest_time(row.digest_time), "tz": row.timezone,
-            "when": messages.when(ENGLISH, (next_at - now).total_seconds())}
+            "when": messages.when(tr, (next_at - now).total_seconds())}
 
 
-def _summary(name: str, report: ImportReport, limit: int,
+def _summary(tr: Translator, name: str, report: ImportReport, limit: int,
              schedule: dict[str, str] | None) -> list[Markup]:
-    blocks = [messages.IMPORT_SUMMARY.format(
+    blocks = [tr(messages.IMPORT_SUMMARY).format(
         file=name, added=len(report.added), skipped=len(report.skipped) + report.over_limit)]
     if report.added:
-        blocks.append(NEWLINE + messages.IMPORT_ADDED)
-        blocks += [messages.IMPORT_LINE.format(name=added) for added in report.added]
+        blocks.append(NEWLINE + tr(messages.IMPORT_ADDED))
+        blocks += [tr(messages.IMPORT_LINE).format(name=added) for added in report.added]
     if report.skipped or report.over_limit:
-        blocks.append(NEWLINE + messages.IMPORT_SKIPPED)
-        blocks += [messages.IMPORT_SKIPPED_LINE.format(name=skipped, reason=why)
-                   for skipped, why in report.skipped[:MAX_SKIPPED_SHOWN]]
+        blocks.append(NEWLINE + tr(messages.IMPORT_SKIPPED))
+        blocks += [tr(messages.IMPORT_SKIPPED_LINE).format(name=skipped,
+                                                           reason=tr(why).format(**values))
+                   for skipped, why, values in report.skipped[:MAX_SKIPPED_SHOWN]]
         if len(report.skipped) > MAX_SKIPPED_SHOWN:
-            blocks.append(messages.IMPORT_MORE.format(
+            blocks.append(tr(messages.IMPORT_MORE).format(
                 count=len(report.skipped) - MAX_SKIPPED_SHOWN))
         if report.over_limit:
-            blocks.append(messages.IMPORT_OVER_LIMIT.format(count=report.over_limit,
-                                                            limit=limit))
+            blocks.append(tr(messages.IMPORT_OVER_LIMIT).format(count=report.over_limit,
+                                                                limit=limit))
     if schedule is not None:
-        blocks.append(NEWLINE + messages.IMPORT_NEXT.format(**schedule))
+        blocks.append(NEWLINE + tr(messages.IMPORT_NEXT).format(**schedule))
     return blocks
 
 
@@ -392,15 +402,16 @@ async def export_command(update: Update, context: BotContext) -> None:
     services = context.services
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, chat.id)
+    tr = await texts(update, context)
     if not subs:
-        await reply(message, (await texts(update, context))(messages.NO_TOPICS))
+        await reply(message, tr(messages.NO_TOPICS))
         return
     document = await asyncio.to_thread(export_chat, services.settings, store, chat.id)
     try:
         await message.reply_document(
             InputFile(document, filename=EXPORT_NAME),
-            caption=messages.EXPORT_CAPTION.format(count=len(subs)),
+            caption=tr(messages.EXPORT_CAPTION).format(count=len(subs)),
         )
     except TelegramError as exc:
         log.warning("chat %s: OPML export not sent: %s", chat.id, exc)
-        await reply(message, messages.EXPORT_FAILED)
+        await reply(message, tr(messages.EXPORT_FAILED))

@@ -244,7 +244,7 @@ async def test_export_then_import_into_another_chat_gives_the_same_subscriptions
     async with start_bot(**world.settings()) as app:
         store = app.bot_data.services.store
         empty = await say(botapi, "/export")
-        await say(botapi, "/lang de")  # no model: the chat keeps "en"; the URL says hl=en
+        await say(botapi, "/lang de")  # the chat's language: the file's topic URLs say hl=de
         await say(botapi, "/subscribe North Korea")
         await say(botapi, f"/subscribe {ua}")
         await say(botapi, f"/subscribe {plain}")
@@ -259,12 +259,12 @@ async def test_export_then_import_into_another_chat_gives_the_same_subscriptions
         theirs = [(s.kind, s.topic) for s in store.subscriptions.for_chat(other)]
     assert empty.text.startswith("You don't follow any topic yet")
     assert exported.document.file_name == "newsbot-feeds.opml"
-    assert exported.text.startswith("Your topics and feeds (4) as OPML")
+    assert exported.text.startswith("Deine Themen und Feeds (4) als OPML")
     assert parse_opml(data) == [
-        Outline(topic_url(world.templates[0], "North Korea", "en"), "North Korea"),
+        Outline(topic_url(world.templates[0], "North Korea", "de"), "North Korea"),
         Outline(ua, "Новини & <події>"),
         Outline(plain, plain),  # a feed without a title is named by its address
-        Outline(topic_url(world.templates[0], "Київ і Харків", "en"), "Київ і Харків"),
+        Outline(topic_url(world.templates[0], "Київ і Харків", "de"), "Київ і Харків"),
     ]
     assert b'<opml version="2.0">' in data and b"<dateCreated>" in data
     assert imported.text.startswith("Import of newsbot-feeds.opml: 4 added, 0 skipped.")
@@ -285,3 +285,25 @@ async def test_an_import_is_one_request_of_the_budget(
     assert ok.text.startswith("Import of feeds.opml: 2 added")  # two feeds, one request
     assert limited.text.startswith("You've reached the limit of summaries, feed checks")
     assert subs == [a, b] and not site.requests_to("/c.xml")
+
+
+async def test_the_summary_speaks_the_chats_language(
+    botapi: FakeBotAPI, site: FakeSite, world: NewsWorld, start_bot: StartBot
+) -> None:
+    a = feed(site, "/a.xml", "Стрічка А")
+    page = site.page("/page", "<html><body><p>Привіт</p></body></html>")
+    async with start_bot(**world.settings()):
+        summary = await send_file(botapi, opml(("А", a), ("Сторінка", page), ("А", a)),
+                                  caption="/import", file_name="стрічки.opml",
+                                  language_code="uk")
+        prompt = await say(botapi, "/import", language_code="uk")
+        by_reply = await send_file(botapi, b"<opml", file_name="x.txt", mime_type="text/plain",
+                                   reply_to=prompt.message_id, language_code="uk")
+    assert summary.text.splitlines() == [
+        "Імпорт стрічки.opml: додано 1, пропущено 2.", "", "Додано:", "• Стрічка А", "",
+        "Пропущено:", "• Сторінка — не стрічка RSS чи Atom", "• А — у файлі двічі", "",
+        summary.text.splitlines()[-1]]
+    assert summary.text.splitlines()[-1].startswith("Наступний дайджест прийде ")
+    assert prompt.text.startswith("Надішліть мені список стрічок як файл OPML")
+    # The file that answers the prompt, refused in Ukrainian too.
+    assert by_reply.text.startswith("Не вдалося прочитати цей файл")
