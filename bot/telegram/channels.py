@@ -25,9 +25,10 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from bot.i18n import Translator
 from bot.telegram import messages
 from bot.telegram.context import BotContext
-from bot.telegram.handlers import require_admin
+from bot.telegram.handlers import require_admin, texts
 from bot.telegram.markup import Markup
 from bot.telegram.outgoing import reply
 
@@ -51,7 +52,7 @@ class Place:
     args: list[str]
     name: str | None = None
     ref: str = ""
-    resumed: bool = False  # the chat was inactive (the bot could not post) and is back on
+    note: Markup | None = None  # to say first: the chat was paused (the bot could not post)
 
     @property
     def remote(self) -> bool:
@@ -78,39 +79,42 @@ async def place_of(update: Update, context: BotContext, *, admin_only: bool = Tr
         if admin_only and not await require_admin(update, context):
             return None
         return Place(chat.id, args)
-    target = await checked_chat(update, context, args[0])
+    tr = await texts(update, context)
+    target = await checked_chat(update, context, args[0], tr)
     if isinstance(target, Markup):
         await reply(message, target)
         return None
-    resumed = await _resume(context, target.id)
     ref = f"@{target.username}" if target.username else str(target.id)
     name = f"@{target.username}" if target.username else (target.title or str(target.id))
-    return Place(target.id, args[1:], name=name, ref=ref, resumed=resumed)
+    note = None
+    if await _resume(context, target.id):
+        note = tr(messages.CHANNEL_RESUMED).format(name=name)
+    return Place(target.id, args[1:], name=name, ref=ref, note=note)
 
 
-async def checked_chat(update: Update, context: BotContext, ref: str
+async def checked_chat(update: Update, context: BotContext, ref: str, tr: Translator
                        ) -> ChatFullInfo | Markup:
     """The chat `ref` names if the bot may post there and the requester administers it;
     otherwise the message saying which of these is not so."""
     if _USERNAME.fullmatch(ref) is None and _CHAT_ID.fullmatch(ref) is None:
-        return messages.CHAT_BAD_REF.format(given=ref)
+        return tr(messages.CHAT_BAD_REF).format(given=ref)
     bot = context.bot
     try:
         # getChat resolves "@name" to the chat and its id (and answers for an id too).
         target = await bot.get_chat(ref if ref.startswith("@") else int(ref))
     except TelegramError as exc:  # "chat not found": a typo, or a private chat without us
         log.info("chat reference %r not resolved: %s", ref, exc)
-        return messages.CHAT_UNKNOWN.format(given=ref)
+        return tr(messages.CHAT_UNKNOWN).format(given=ref)
     if target.type not in (ChatType.CHANNEL, ChatType.GROUP, ChatType.SUPERGROUP):
-        return messages.CHAT_NOT_A_CHANNEL.format(given=ref)
+        return tr(messages.CHAT_NOT_A_CHANNEL).format(given=ref)
     name = f"@{target.username}" if target.username else (target.title or ref)
     channel = target.type == ChatType.CHANNEL
     right = await _bot_right(bot, target.id, channel=channel)
     if right == "absent":
-        return messages.BOT_NOT_IN_CHAT.format(name=name)
+        return tr(messages.BOT_NOT_IN_CHAT).format(name=name)
     if right == "mute":
         template = messages.BOT_CANNOT_POST if channel else messages.BOT_CANNOT_POST_GROUP
-        return template.format(name=name)
+        return tr(template).format(name=name)
     user = update.effective_user
     message = update.effective_message
     # Someone writing as a chat (an anonymous admin) has no user of their own to check.
@@ -119,7 +123,7 @@ async def checked_chat(update: Update, context: BotContext, ref: str
             or not await context.services.admins.is_admin(bot, target.id, user.id)):
         log.info("chat %s: digest settings by %s refused (not an admin)", target.id,
                  user.id if user else "?")
-        return messages.USER_NOT_ADMIN.format(name=name)
+        return tr(messages.USER_NOT_ADMIN).format(name=name)
     return target
 
 

@@ -432,79 +432,84 @@ def file_size(size: int) -> str:
 # --- digests in channels and groups (/subscribe @channel TOPIC and friends) -----------------
 # {name} is how the chat is shown (@username or its title); {ref} is how to name it again in
 # a command (@username or its numeric id).
+# TRANSLATORS: in these messages {name} is a channel or group ("@kyiv_news" or its title) and
+# {ref} how it is named in a command ("@kyiv_news" or "-1001234567890"); {given} is what the
+# user typed. Keep commands inside <code> as they are, apart from the example topic.
 
-CHAT_BAD_REF = Markup(
+CHAT_BAD_REF = Text(
     "<b>{given}</b> isn't a channel or group I can look up: use its @username, like "
     "<code>/subscribe @mychannel North Korea</code>, or its numeric id, like "
     "<code>-1001234567890</code>."
 )
-CHAT_UNKNOWN = Markup(
+CHAT_UNKNOWN = Text(
     "I can't find <b>{given}</b>. Check the name; a private channel or group I'm not in "
     "can't be found: add me as an administrator first, then use its @username or numeric id."
 )
-CHAT_NOT_A_CHANNEL = Markup(
+CHAT_NOT_A_CHANNEL = Text(
     "<b>{given}</b> is a person, not a channel or group. Daily digests go to your own chat "
     "with me, or to a channel or group you administer."
 )
-BOT_NOT_IN_CHAT = Markup(
+BOT_NOT_IN_CHAT = Text(
     "I'm not in {name}. Add me to it as an administrator with the right to post messages, "
     "then send the command again."
 )
-BOT_CANNOT_POST = Markup(
+BOT_CANNOT_POST = Text(
     "I'm in {name} but can't post there. Make me an administrator with the right to "
     "post messages, then send the command again."
 )
-BOT_CANNOT_POST_GROUP = Markup(
+BOT_CANNOT_POST_GROUP = Text(
     "I can't send messages in {name}. Allow me to send messages there (or make me an "
     "administrator), then send the command again."
 )
-USER_NOT_ADMIN = Markup("Only administrators of {name} can change its digest.")
-CHANNEL_RESUMED = Markup(
+USER_NOT_ADMIN = Text("Only administrators of {name} can change its digest.")
+CHANNEL_RESUMED = Text(
     "I couldn't post in {name} before (was I removed?), so its digest was paused. "
     "It's back on now."
 )
 
-CHANNEL_SUBSCRIBE_USAGE = Markup(
+CHANNEL_SUBSCRIBE_USAGE = Text(
     "Usage: <code>/subscribe {ref} TOPIC</code>, for example "
     "<code>/subscribe {ref} North Korea</code>, or the address of an RSS/Atom feed."
 )
-CHANNEL_SUBSCRIBED = Markup(
+CHANNEL_SUBSCRIBED = Text(
     "{name} now follows <b>{topic}</b>. Its next digest comes {when} ({time} {tz}).\n"
     "<code>/topics {ref}</code> shows what it follows."
 )
-CHANNEL_SUBSCRIBED_FEED = Markup(
+CHANNEL_SUBSCRIBED_FEED = Text(
     "{name} now follows the feed <b>{topic}</b>. Its next digest comes {when} "
     "({time} {tz}).\n<code>/topics {ref}</code> shows what it follows."
 )
-CHANNEL_DUPLICATE_TOPIC = Markup(
+CHANNEL_DUPLICATE_TOPIC = Text(
     "{name} already follows <b>{topic}</b>. <code>/topics {ref}</code> shows the list."
 )
-CHANNEL_TOO_MANY_TOPICS = Markup(
+CHANNEL_TOO_MANY_TOPICS = TextPlural(
+    "{name} already follows {limit} topic, the most I can keep per chat. Remove it with "
+    "<code>/unsubscribe {ref} TOPIC</code> first.",
     "{name} already follows {limit} topics, the most I can keep per chat. Remove one with "
-    "<code>/unsubscribe {ref} TOPIC</code> first."
+    "<code>/unsubscribe {ref} TOPIC</code> first.",
 )
-CHANNEL_NO_TOPICS = Markup(
+CHANNEL_NO_TOPICS = Text(
     "{name} doesn't follow any topic yet. Try <code>/subscribe {ref} North Korea</code>."
 )
-CHANNEL_TOPICS_HEADER = Markup("<b>Topics of {name}</b> ({count} of {limit}):")
-CHANNEL_TOPICS_FOOTER = Markup(
+CHANNEL_TOPICS_HEADER = Text("<b>Topics of {name}</b> ({count} of {limit}):")
+CHANNEL_TOPICS_FOOTER = Text(
     "Digest every day at <b>{time}</b> ({tz}); the next one comes {when}.\n"
     "Change it with <code>/time {ref} 07:30 Europe/Kyiv</code>; remove a topic with "
     "<code>/unsubscribe {ref} TOPIC</code>."
 )
-CHANNEL_UNSUBSCRIBE_USAGE = Markup(
+CHANNEL_UNSUBSCRIBE_USAGE = Text(
     "Usage: <code>/unsubscribe {ref} TOPIC</code>. <code>/topics {ref}</code> shows what "
     "{name} follows."
 )
-CHANNEL_UNSUBSCRIBED = Markup("{name} no longer follows <b>{topic}</b>.")
-CHANNEL_NOT_SUBSCRIBED = Markup(
+CHANNEL_UNSUBSCRIBED = Text("{name} no longer follows <b>{topic}</b>.")
+CHANNEL_NOT_SUBSCRIBED = Text(
     "{name} doesn't follow <b>{topic}</b>. <code>/topics {ref}</code> shows the list."
 )
-CHANNEL_TIME_USAGE = Markup(
+CHANNEL_TIME_USAGE = Text(
     "Usage: <code>/time {ref} HH:MM Area/City</code>, 24-hour, for example "
     "<code>/time {ref} 07:30 Europe/Kyiv</code>. Now: <b>{time}</b> ({tz})."
 )
-CHANNEL_TIME_SET = Markup(
+CHANNEL_TIME_SET = Text(
     "The digest of {name} comes every day at <b>{time}</b> ({tz}); the next one {when}."
 )
 

@@ -66,32 +66,32 @@ async def subscribe(update: Update, context: BotContext) -> None:
     text = " ".join(place.args)
     if not text:
         await _answer(message, place, tr(messages.SUBSCRIBE_USAGE),
-                      messages.CHANNEL_SUBSCRIBE_USAGE)
+                      tr(messages.CHANNEL_SUBSCRIBE_USAGE))
         return
     if _URL_START.match(text) or text.lower().startswith("www."):
         url = await _checked_feed(message, place, requester(update), services, text, tr)
         if url is None:
             return
         topic, kind = url, "feed"
-        template = (messages.CHANNEL_SUBSCRIBED_FEED if place.remote
+        template = (tr(messages.CHANNEL_SUBSCRIBED_FEED) if place.remote
                     else tr(messages.SUBSCRIBED_FEED))
     else:
         if not MIN_TOPIC <= len(text) <= MAX_TOPIC:
             await reply(message, tr(messages.TOPIC_LENGTH).format(min=MIN_TOPIC, max=MAX_TOPIC))
             return
         topic, kind = text, "search"
-        template = messages.CHANNEL_SUBSCRIBED if place.remote else tr(messages.SUBSCRIBED)
+        template = tr(messages.CHANNEL_SUBSCRIBED) if place.remote else tr(messages.SUBSCRIBED)
     store = services.store
     chat_id = place.chat_id
     try:
         await asyncio.to_thread(store.subscriptions.add, chat_id, topic, kind)  # type: ignore[arg-type]
     except DuplicateTopic:
         await _answer(message, place, tr(messages.DUPLICATE_TOPIC),
-                      messages.CHANNEL_DUPLICATE_TOPIC, topic=topic)
+                      tr(messages.CHANNEL_DUPLICATE_TOPIC), topic=topic)
         return
     except TooManyTopics as exc:
         await _answer(message, place, tr(messages.TOO_MANY_TOPICS, exc.limit),
-                      messages.CHANNEL_TOO_MANY_TOPICS, limit=exc.limit)
+                      tr(messages.CHANNEL_TOO_MANY_TOPICS, exc.limit), limit=exc.limit)
         return
     except OperationalError:  # a full disk, an unreachable database
         log.warning("chat %s: subscription not saved (storage problem)", chat_id, exc_info=True)
@@ -139,12 +139,12 @@ async def _checked_feed(message: Message, place: Place, who: int, services: Serv
     key = normalize_topic(url, "feed")
     if any(sub.kind == "feed" and sub.topic_key == key for sub in subs):
         await _answer(message, place, tr(messages.DUPLICATE_TOPIC),
-                      messages.CHANNEL_DUPLICATE_TOPIC, topic=url)
+                      tr(messages.CHANNEL_DUPLICATE_TOPIC), topic=url)
         return None
     limit = store.subscriptions.max_per_chat
     if len(subs) >= limit:
         await _answer(message, place, tr(messages.TOO_MANY_TOPICS, limit),
-                      messages.CHANNEL_TOO_MANY_TOPICS, limit=limit)
+                      tr(messages.CHANNEL_TOO_MANY_TOPICS, limit), limit=limit)
         return None
     wait = await services.user_limit.acquire(str(who))
     if wait:
@@ -178,12 +178,12 @@ async def topics(update: Update, context: BotContext) -> None:
     store = services.store
     subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
-        await _answer(message, place, tr(messages.NO_TOPICS), messages.CHANNEL_NO_TOPICS)
+        await _answer(message, place, tr(messages.NO_TOPICS), tr(messages.CHANNEL_NO_TOPICS))
         return
     row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     limit = store.subscriptions.max_per_chat
-    header = messages.CHANNEL_TOPICS_HEADER if place.remote else tr(messages.TOPICS_HEADER)
-    footer = messages.CHANNEL_TOPICS_FOOTER if place.remote else tr(messages.TOPICS_FOOTER)
+    header = tr(messages.CHANNEL_TOPICS_HEADER) if place.remote else tr(messages.TOPICS_HEADER)
+    footer = tr(messages.CHANNEL_TOPICS_FOOTER) if place.remote else tr(messages.TOPICS_FOOTER)
     lines = [header.format(count=len(subs), limit=limit, name=place.name)]
     lines.extend(messages.TOPICS_LINE.format(n=n, topic=_label(sub, tr))
                  for n, sub in enumerate(subs, 1))
@@ -205,15 +205,15 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     if text:
         removed = await asyncio.to_thread(store.subscriptions.remove, place.chat_id, text)
         if removed:
-            await _answer(message, place, tr(messages.UNSUBSCRIBED), messages.CHANNEL_UNSUBSCRIBED,
-                          topic=text)
+            await _answer(message, place, tr(messages.UNSUBSCRIBED),
+                          tr(messages.CHANNEL_UNSUBSCRIBED), topic=text)
         else:
             await _answer(message, place, tr(messages.NOT_SUBSCRIBED),
-                          messages.CHANNEL_NOT_SUBSCRIBED, topic=text)
+                          tr(messages.CHANNEL_NOT_SUBSCRIBED), topic=text)
         return
     if place.remote:  # the buttons act on the chat they are shown in: name the topic instead
-        await _answer(message, place, messages.CHANNEL_UNSUBSCRIBE_USAGE,
-                      messages.CHANNEL_UNSUBSCRIBE_USAGE)
+        await _answer(message, place, tr(messages.CHANNEL_UNSUBSCRIBE_USAGE),
+                      tr(messages.CHANNEL_UNSUBSCRIBE_USAGE))
         return
     subs = await asyncio.to_thread(store.subscriptions.for_chat, place.chat_id)
     if not subs:
@@ -274,7 +274,7 @@ async def time_command(update: Update, context: BotContext) -> None:
     args = place.args
     row = await asyncio.to_thread(store.chats.upsert, place.chat_id)
     if not args or len(args) > 2:
-        await _answer(message, place, tr(messages.TIME_USAGE), messages.CHANNEL_TIME_USAGE,
+        await _answer(message, place, tr(messages.TIME_USAGE), tr(messages.CHANNEL_TIME_USAGE),
                       time=format_digest_time(row.digest_time), tz=row.timezone)
         return
     if len(args) == 1 and timezone_name(args[0]) is not None:
@@ -290,7 +290,7 @@ async def time_command(update: Update, context: BotContext) -> None:
         await reply(message, tr(messages.BAD_TIMEZONE).format(given=args[1]))
         return
     row = await asyncio.to_thread(store.chats.set_schedule, place.chat_id, when, zone)
-    await _answer(message, place, tr(messages.TIME_SET), messages.CHANNEL_TIME_SET,
+    await _answer(message, place, tr(messages.TIME_SET), tr(messages.CHANNEL_TIME_SET),
                   **_schedule(row, services, tr))
 
 
@@ -436,8 +436,8 @@ async def _answer(message: Message, place: Place, own: Markup, other: Markup,
 
 
 async def _say(message: Message, place: Place, text: Markup) -> None:
-    if place.resumed:
-        text = NEWLINE.join([messages.CHANNEL_RESUMED.format(name=place.name), text])
+    if place.note is not None:
+        text = NEWLINE.join([place.note, text])
     await reply(message, text)
 
 

@@ -66,11 +66,11 @@ async def test_an_admin_subscribes_a_channel_and_the_round_posts_its_digest_ther
         row = store.chats.get(channel)
         subs = [s.topic for s in store.subscriptions.for_chat(channel)]
         own = store.subscriptions.for_chat(ADMIN)
-    assert ok.text.startswith(f"@kyiv_news now follows {TOPIC}. Its next digest comes")
+    assert ok.text.startswith(f"@kyiv_news тепер стежить за темою {TOPIC}. Наступний дайджест")
     assert timed.text.startswith(
-        f"The digest of @kyiv_news comes every day at {kyiv_time(frozen)} (Europe/Kyiv)")
-    assert "Topics of @kyiv_news (1 of" in listed.text and f"1. {TOPIC}" in listed.text
-    assert "/unsubscribe @kyiv_news TOPIC" in listed.text
+        f"Дайджест @kyiv_news надходитиме щодня о {kyiv_time(frozen)} (Europe/Kyiv)")
+    assert "Теми @kyiv_news (1 з" in listed.text and f"1. {TOPIC}" in listed.text
+    assert "/unsubscribe @kyiv_news ТЕМА" in listed.text
     assert subs == [TOPIC] and own == []  # the channel follows it, not the admin's own chat
     assert row is not None and row.timezone == "Europe/Kyiv" and row.active
     assert row.language == "uk"  # the digest starts in the language of who set it up
@@ -239,3 +239,18 @@ def _admin(api: FakeBotAPI, *, can_post: bool) -> dict[str, Any]:
             "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
             "can_post_messages": can_post, "can_edit_messages": can_post}
 
+
+
+async def test_channel_answers_come_in_the_language_of_who_asks(
+    botapi: FakeBotAPI, world: NewsWorld, start_bot: StartBot, channel: int
+) -> None:
+    async with start_bot(**world.settings()) as app:
+        refused = await say(botapi, f"/subscribe @kyiv_news {TOPIC}", user_id=READER,
+                            language_code="uk")
+        ok = await say(botapi, f"/subscribe @kyiv_news {TOPIC}", language_code="uk")
+        unknown = await say(botapi, "/topics @nema_takoho", language_code="uk")
+        row = app.bot_data.services.store.chats.get(channel)
+    assert refused.text == "Змінювати дайджест @kyiv_news можуть лише його адміністратори."
+    assert ok.text.startswith(f"@kyiv_news тепер стежить за темою {TOPIC}.")
+    assert unknown.text.startswith("Не можу знайти @nema_takoho.")
+    assert row is not None and row.language == "uk"  # its digest starts in Ukrainian
