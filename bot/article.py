@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from bot.paywall import teaser_notice
 
@@ -54,6 +55,26 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Something the reader should know about a summary: why it is partial, or why it is not
+    in the language asked for. Data, not a sentence, so each front end says it in its
+    reader's language (Telegram through the chat's translator, the CLI in English)."""
+
+    kind: Literal["long_article", "language_fallback"]
+    covered_words: int = 0  # long_article: the points cover the article's first N words
+    written_in: str = ""  # language_fallback: the code of the language the points are in…
+    asked: str = ""  # …and of the one that was asked for
+
+    def __str__(self) -> str:
+        from bot.i18n import ENGLISH  # Babel's language names; imported only when printed
+
+        if self.kind == "long_article":
+            return f"long article: these points cover the first {self.covered_words} words"
+        return (f"written in {ENGLISH.language_name(self.written_in)}: the model did not "
+                f"answer in {ENGLISH.language_name(self.asked)}")
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """Points of attention for one article."""
 
@@ -64,4 +85,4 @@ class Summary:
     dropped_points: int = 0
     # Set when the LLM failed and the extractive summarizer stood in (for logs and the UI).
     fallback_reason: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)

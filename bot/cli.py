@@ -154,7 +154,7 @@ def print_summary(rec: dict[str, Any], summary: Summary, out: TextIO) -> None:
     out.write("\n")
     for note in summary.notes:
         out.write(f"({note})\n")
-    if rec["partial"] and not any(n.startswith("long article") for n in summary.notes):
+    if rec["partial"] and not any(n.kind == "long_article" for n in summary.notes):
         out.write("Only a teaser of this article could be read (paywall or a very short "
                   "page); these points cover just that part.\n\n")
     for point in rec["points"]:

@@ -269,7 +269,7 @@ async def test_a_5_mb_article_costs_at_most_8_model_calls_and_says_it_is_partial
     assert summary.summarizer == "llm:gpt-4o-mini"
     assert summary.partial is True
     (note,) = summary.notes
-    match = re.fullmatch(r"long article: these points cover the first ([\d]+) words", note)
+    match = re.fullmatch(r"long article: these points cover the first ([\d]+) words", str(note))
     assert match and 10_000 < int(match[1]) < len(text.split()) // 20
 
 

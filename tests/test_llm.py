@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pydantic import SecretStr
 
+from bot.article import Note
 from bot.errors import SummarizerError
 from bot.summarize.chat import ResponseMode
 from bot.summarize.chunking import cap_text, estimate_tokens, split_for_budget
@@ -437,8 +438,10 @@ async def test_a_huge_article_costs_a_bounded_number_of_calls_and_says_it_is_par
     assert server.calls <= MAX_PARTS + MAX_PARTS - 1  # parts, then merges of tiny budgets
     assert draft.partial is True
     (note,) = draft.notes
-    words = int(re.fullmatch(r"long article: these points cover the first (\d+) words", note)[1])  # type: ignore[index]
-    assert 0 < words < len(text.split()) // 100
+    assert note.kind == "long_article"
+    shown = re.fullmatch(r"long article: these points cover the first (\d+) words", str(note))
+    assert shown and int(shown[1]) == note.covered_words
+    assert 0 < note.covered_words < len(text.split()) // 100
 
 
 async def test_lang_reaches_the_system_prompt_and_a_wrong_language_reply_is_retried(
@@ -465,7 +468,8 @@ async def test_a_model_that_keeps_answering_in_english_falls_back_and_says_so(
     assert server.calls == 2  # asked again once, no more
     assert "Write every point in German" in server.history[1].content("system")
     assert draft.language == "en"
-    assert draft.notes == ["written in English: the model did not answer in German"]
+    assert draft.notes == [Note("language_fallback", written_in="en", asked="de")]
+    assert str(draft.notes[0]) == "written in English: the model did not answer in German"
     assert draft.points[0].text.startswith("According to The Wall Street Journal")
 
 

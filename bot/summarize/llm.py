@@ -31,7 +31,7 @@ from typing import Any
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import SecretStr
 
-from bot.article import Article, Summary
+from bot.article import Article, Note, Summary
 from bot.config import Settings
 from bot.errors import SummarizerError
 from bot.extract.language import detect_language
@@ -107,7 +107,7 @@ class Draft:
     numbered: Numbered  # every sentence sent, numbered as the model saw them
     language: str | None
     partial: bool = False
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     parts: int = 1
 
 
@@ -217,14 +217,12 @@ class LLMSummarizer:
             )
         else:
             reply = await self._summarize_parts(article.title, parts, language, notes, reader)
-        out_notes: list[str] = []
+        out_notes: list[Note] = []
         if capped:
-            out_notes.append(f"long article: these points cover the first {covered} words")
+            out_notes.append(Note("long_article", covered_words=covered))
         if reply.fell_back_to:
-            out_notes.append(
-                f"written in {language_name(reply.fell_back_to)}: the model did not answer "
-                f"in {language_name(language)}"
-            )
+            out_notes.append(Note("language_fallback", written_in=reply.fell_back_to,
+                                  asked=language or ""))
         log.info("%s: %d part(s), %d point(s)", self.name, len(parts), len(reply.points))
         return Draft(
             points=reply.points,

@@ -113,7 +113,15 @@ FALLBACK_NOTE = Plain(
     "ℹ️ The AI model was unavailable, so these points are sentences picked from the "
     "article itself."
 )
-SUMMARIZER_NOTE = "ℹ️ {note}"  # not a message: the note is the summarizer's
+# TRANSLATORS: the points of a very long article were made from its first {count} words.
+LONG_ARTICLE_NOTE = Plural(
+    "ℹ️ Long article: these points cover its first {count} word.",
+    "ℹ️ Long article: these points cover its first {count} words.",
+)
+# TRANSLATORS: {written} and {asked} are language names, e.g. "English", "German".
+LANGUAGE_FALLBACK_NOTE = Plain(
+    "ℹ️ Written in {written}: the model did not answer in {asked}."
+)
 READ_ORIGINAL = Plain("Read the original")
 UNTITLED = Plain("(untitled)")
 

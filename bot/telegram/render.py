@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.article import Article, Summary
+from bot.article import Article, Note, Summary
 from bot.errors import InvalidURL
 from bot.i18n import ENGLISH, Translator
 from bot.telegram import messages
@@ -44,11 +44,10 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
     header = [bold(title)]
     # The summarizer's own notes ("long article: these points cover the first N words",
     # a language it fell back to) say why a summary is partial better than the teaser line.
-    long_article = any(note.startswith("long article") for note in summary.notes)
+    long_article = any(note.kind == "long_article" for note in summary.notes)
     if summary.partial and not long_article:
         header.append(italic(tr(messages.TEASER_NOTE)))
-    header.extend(italic(messages.SUMMARIZER_NOTE.format(note=note[:1].upper() + note[1:]))
-                  for note in summary.notes)
+    header.extend(italic(_note(note, tr)) for note in summary.notes)
     blocks: list[Markup] = [NEWLINE.join(header) + NEWLINE]
     for point in summary.points:
         blocks.extend(_bullet(point, limit))
@@ -63,6 +62,15 @@ def render_summary(article: Article, summary: Summary, *, url: str | None = None
         footer.append(italic(tr(messages.FALLBACK_NOTE)))
     blocks.append(NEWLINE.join(footer))
     return pack(blocks, limit)
+
+
+def _note(note: Note, tr: Translator) -> str:
+    """A summarizer's note in the reader's language."""
+    if note.kind == "long_article":
+        words = note.covered_words
+        return tr(messages.LONG_ARTICLE_NOTE, words).format(count=words)
+    return tr(messages.LANGUAGE_FALLBACK_NOTE).format(
+        written=tr.language_name(note.written_in), asked=tr.language_name(note.asked))
 
 
 def _linkable(url: str | None) -> str | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.article import Article, Summary
+from bot.article import Article, Note, Summary
+from bot.i18n import translator
 from bot.telegram import messages
 from bot.telegram.markup import text_len, to_plain
 from bot.telegram.render import render_summary
@@ -45,6 +46,23 @@ def test_notes_for_teasers_and_fallbacks() -> None:
                                               fallback_reason="timeout"))
     visible = parse_html(part)
     assert messages.TEASER_NOTE in visible and messages.FALLBACK_NOTE in visible
+
+
+def test_the_summarizers_notes_are_in_the_readers_language() -> None:
+    notes = [Note("long_article", covered_words=21),
+             Note("language_fallback", written_in="en", asked="uk")]
+    long_read = summary(["Only this."], partial=True, notes=notes)
+    (english,) = render_summary(ARTICLE, long_read)
+    (ukrainian,) = render_summary(ARTICLE, long_read, tr=translator("uk"))
+    shown = parse_html(english)
+    assert "ℹ️ Long article: these points cover its first 21 words." in shown
+    assert "ℹ️ Written in English: the model did not answer in Ukrainian." in shown
+    assert messages.TEASER_NOTE not in shown  # the long-article note says why it is partial
+    shown = parse_html(ukrainian)
+    # Ukrainian takes the singular form for 21; language names come from Babel's locale data.
+    assert "ℹ️ Довга стаття: ці пункти охоплюють її перші 21 слово." in shown
+    assert "ℹ️ Пункти написано мовою «англійська»: модель не відповіла мовою «українська»." in shown
+    assert "Long article" not in shown and "Written in" not in shown
 
 
 def test_long_summaries_split_between_bullets_and_each_part_fits() -> None:
