@@ -41,7 +41,8 @@ HELP = Text(
     "Links in photo captions and hidden behind text work too.\n"
     "• I read the page, find the article and reply with its points of attention, "
     "the site, the date and a link to the original.\n"
-    "• Paywalled pages: I summarize only what is visible and say so.\n\n"
+    "• Paywalled pages: I summarize only what is visible and say so.\n"
+    "• Reply to a summary or a digest with a question and I answer from its articles.\n\n"
     "<b>Commands</b>\n"
     "/start — the short introduction\n"
     "/help — this message\n"
@@ -61,8 +62,8 @@ HELP = Text(
     "<code>/subscribe @channel TOPIC</code> — the digest in a channel or group you "
     "administer (add me there as an admin first); <code>/topics</code>, "
     "<code>/unsubscribe</code> and <code>/time</code> take <code>@channel</code> too\n\n"
-    "You can ask for {rate_links} summaries every {rate_window} (feed checks and /digest "
-    "count too; /digest at most {digests_per_hour} times an hour per chat). In groups, "
+    "You can ask for {rate_links} summaries every {rate_window} (feed checks, questions and "
+    "/digest count too; /digest at most {digests_per_hour} times an hour per chat). In groups, "
     "only admins can change the settings."
 )
 
@@ -131,10 +132,10 @@ TOO_MANY_LINKS = TextPlural(
 )
 # TRANSLATORS: {host} is a web site's name, e.g. "bbc.com".
 READING = Text("Reading {host}…")
-# One budget covers links, feed checks and /digest, so the answer names all three.
+# One budget covers links, feed checks, /digest and questions, so the answer names them all.
 # TRANSLATORS: {wait} is a duration, e.g. "5 minutes".
 RATE_LIMITED = Text(
-    "You've reached the limit of summaries, feed checks and digests for now. "
+    "You've reached the limit of summaries, feed checks, digests and questions for now. "
     "Please try again in {wait}."
 )
 DIGEST_TOO_OFTEN = TextPlural(
@@ -524,28 +525,34 @@ CHANNEL_TIME_SET = Text(
 
 # --- questions about a story: replies to summaries and digests (bot/telegram/questions.py) ---
 
-ASK_ABOUT = Markup("💬 <b>{title}</b>")  # which story the answer is about
-ASK_LINE = Markup("{text} <i>— {outlets}</i>")  # a sentence of the model's answer
-ASK_QUOTE_LINE = Markup("«{text}» <i>— {outlets}</i>")  # a sentence quoted from an article
-ASK_NOT_SAID = Markup("The article doesn't say. I only answer from what it reports ({outlets}).")
-ASK_NOT_SAID_MANY = Markup(
+ASK_ABOUT = Markup("💬 <b>{title}</b>")  # which story the answer is about; no words to translate
+ASK_LINE = Markup("{text} <i>— {outlets}</i>")  # a sentence of the model's answer; no words
+# TRANSLATORS: a sentence quoted word for word from an article, then the outlets it is from;
+# use your language's quotation marks.
+ASK_QUOTE_LINE = Text("«{text}» <i>— {outlets}</i>")
+# TRANSLATORS: {outlets} is the outlet's name, e.g. "Korea Herald".
+ASK_NOT_SAID = Text("The article doesn't say. I only answer from what it reports ({outlets}).")
+# TRANSLATORS: {outlets} is a list of outlets' names, e.g. "Korea Herald, NK News".
+ASK_NOT_SAID_MANY = Text(
     "The articles don't say. I only answer from what they report ({outlets})."
 )
-# Plain text, put in italics under an answer.
-ASK_QUOTED_NOTE = "Quoted from the article: the sentences closest to your question."
-ASK_FALLBACK_NOTE = (
+# Put in italics under an answer.
+ASK_QUOTED_NOTE = Plain("Quoted from the article: the sentences closest to your question.")
+ASK_FALLBACK_NOTE = Plain(
     "The language model is unavailable right now, so these are the article's own sentences "
     "closest to your question."
 )
-ASK_NOT_A_SUMMARY = Markup(
+ASK_NOT_A_SUMMARY = Text(
     "I answer questions about my summaries and digests: reply to one of them with your "
     "question, for example <i>why did they recall them?</i>"
 )
-ASK_EXPIRED = Markup(
+ASK_EXPIRED = TextPlural(
+    "I no longer have the articles behind that message (I keep them for {days} day). "
+    "Send the link again and reply to the new summary.",
     "I no longer have the articles behind that message (I keep them for {days} days). "
-    "Send the link again and reply to the new summary."
+    "Send the link again and reply to the new summary.",
 )
-ASK_HEADLINE_ONLY = Markup(
+ASK_HEADLINE_ONLY = Text(
     "Only the headline of that story could be read, so I can't answer questions about it."
 )
-ASK_FAILED = Markup("I couldn't answer that right now. Please try again later.")
+ASK_FAILED = Text("I couldn't answer that right now. Please try again later.")

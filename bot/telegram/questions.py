@@ -21,6 +21,7 @@ from telegram.error import Forbidden
 
 from bot.errors import NewsbotError
 from bot.extract.language import detect_language
+from bot.i18n import Translator
 from bot.store.records import StoryRef
 from bot.summarize.answer import Answer, terms
 from bot.summarize.multisource import SourceArticle
@@ -54,7 +55,8 @@ async def ask(update: Update, context: BotContext) -> None:
     bot_user = target.from_user
     if bot_user is None or bot_user.id != context.bot.id:
         if chat.type == ChatType.PRIVATE:
-            await reply(message, messages.ASK_NOT_A_SUMMARY, quote=True)
+            tr = await handlers.texts(update, context)
+            await reply(message, tr(messages.ASK_NOT_A_SUMMARY), quote=True)
         return
     try:
         await _answer(message, target, update, context)
@@ -67,20 +69,21 @@ async def _answer(message: Message, target: Message, update: Update,
     services = context.services
     settings = services.settings
     chat_id = message.chat_id
+    tr = await handlers.texts(update, context)  # the asker's language, as for every reply
+    expired = tr(messages.ASK_EXPIRED, settings.cache_ttl_days).format(
+        days=settings.cache_ttl_days)
     stories = await asyncio.to_thread(services.store.replies.stories_of, chat_id,
                                       target.message_id)
     if not stories:
         if _older_than(target, settings.cache_ttl_days, services.clock()):
-            await reply(message, messages.ASK_EXPIRED.format(days=settings.cache_ttl_days),
-                        quote=True)
+            await reply(message, expired, quote=True)
         else:
-            await reply(message, messages.ASK_NOT_A_SUMMARY, quote=True)
+            await reply(message, tr(messages.ASK_NOT_A_SUMMARY), quote=True)
         return
     question = message.text or ""
     who = handlers.requester(update)
     wait = await services.user_limit.acquire(str(who))
     if wait:
-        tr = await handlers.texts(update, context)
         await reply(message, messages.rate_limited(tr, wait), quote=True)
         return
     try:
@@ -91,10 +94,9 @@ async def _answer(message: Message, target: Message, update: Update,
     if not sources:
         await services.user_limit.release(str(who))
         if not story.points:  # a digest story none of whose articles could be read
-            await reply(message, messages.ASK_HEADLINE_ONLY, quote=True)
+            await reply(message, tr(messages.ASK_HEADLINE_ONLY), quote=True)
         else:  # the articles went with the link cache (CACHE_TTL_DAYS)
-            await reply(message, messages.ASK_EXPIRED.format(days=settings.cache_ttl_days),
-                        quote=True)
+            await reply(message, expired, quote=True)
         return
     lang = (await services.chats.language(chat_id) or detect_language(question)
             or handlers.user_language(update))
@@ -104,13 +106,13 @@ async def _answer(message: Message, target: Message, update: Update,
     except NewsbotError as exc:
         await services.user_limit.release(str(who))
         log.info("question in chat %s failed: %s: %s", chat_id, type(exc).__name__, exc)
-        await reply(message, messages.ASK_FAILED, quote=True)
+        await reply(message, tr(messages.ASK_FAILED), quote=True)
         return
     log.info("question in chat %s about %r: %s by %s (%d dropped by the guard)", chat_id,
              story.title[:60], f"{len(answer.sentences)} sentence(s)" if answer.found
              else "not in the articles", answer.answerer, answer.dropped)
     sent = [await reply(message, part, quote=True)
-            for part in render_answer(story, sources, answer)]
+            for part in render_answer(tr, story, sources, answer)]
     # A reply to the answer asks about the same story.
     await reply_targets.remember(context, chat_id, [m.message_id for m in sent], [story])
 
@@ -184,25 +186,25 @@ def _older_than(message: Message, days: int, now: datetime) -> bool:
 # --- rendering ----------------------------------------------------------------------------
 
 
-def render_answer(story: StoryRef, sources: Sequence[SourceArticle],
+def render_answer(tr: Translator, story: StoryRef, sources: Sequence[SourceArticle],
                   answer: Answer) -> list[Markup]:
-    """The answer as HTML messages: which story, the sentences with their outlets, or
-    "doesn't say" naming the outlets looked in."""
+    """The answer as HTML messages in the asker's language (`tr`): which story, the
+    sentences with their outlets, or "doesn't say" naming the outlets looked in."""
     outlets = [_outlet(s.outlet) for s in sources]
-    blocks: list[Markup] = [messages.ASK_ABOUT.format(title=_cut(story.title or
-                                                                 messages.UNTITLED, 300))]
+    title = _cut(story.title or tr(messages.UNTITLED), 300)
+    blocks: list[Markup] = [messages.ASK_ABOUT.format(title=title)]
     if not answer.found:
         said = messages.ASK_NOT_SAID if len(sources) == 1 else messages.ASK_NOT_SAID_MANY
-        blocks.append(said.format(outlets=", ".join(outlets)))
+        blocks.append(tr(said).format(outlets=", ".join(outlets)))
         return pack([NEWLINE.join(blocks)])
-    template = messages.ASK_QUOTE_LINE if answer.quoted else messages.ASK_LINE
+    template = tr(messages.ASK_QUOTE_LINE) if answer.quoted else messages.ASK_LINE
     for sentence in answer.sentences:
         cited = ", ".join(outlets[i] for i in sentence.sources if i < len(outlets))
         blocks.append(template.format(text=_cut(sentence.text, 1000), outlets=cited))
     if answer.fallback_reason is not None:
-        blocks.append(italic(messages.ASK_FALLBACK_NOTE))
+        blocks.append(italic(tr(messages.ASK_FALLBACK_NOTE)))
     elif answer.quoted:
-        blocks.append(italic(messages.ASK_QUOTED_NOTE))
+        blocks.append(italic(tr(messages.ASK_QUOTED_NOTE)))
     return pack([NEWLINE.join(blocks)])
 
 

@@ -80,8 +80,8 @@ async def test_links_feed_checks_and_digests_share_one_budget(
     assert subscribed.text.startswith("Subscribed to the feed")
     assert digest.text.startswith("Your daily digest")
     for refused in (link_refused, feed_refused, digest_refused):
-        assert refused.text.startswith("You've reached the limit of summaries, feed checks "
-                                       "and digests for now"), refused.text
+        assert refused.text.startswith("You've reached the limit of summaries, feed checks, "
+                                       "digests and questions for now"), refused.text
         assert "try again in 10 minutes" in refused.text
     assert site.requests_to("/feed2.xml") == []
     assert other.text.startswith("A later story")

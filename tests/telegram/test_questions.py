@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.i18n import ENGLISH
 from bot.store import Store
 from bot.telegram import messages
 from bot.telegram.app import BotApp
@@ -163,6 +164,38 @@ async def test_without_a_model_the_best_sentences_are_quoted_in_english_and_ukra
     assert site.requests_to("/recall") and len(site.requests_to("/recall")) == 1
 
 
+async def test_a_ukrainian_reader_gets_the_answer_and_the_refusals_in_ukrainian(
+    botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
+) -> None:
+    url = recall_page(site)  # an English article: only the bot's own words change language
+    async with start_bot() as app:
+        botapi.push_message("/help", language_code="uk")
+        (help_message,) = await botapi.wait_for(replies(botapi, USER, 1))
+        not_summary = await ask(botapi, help_message, "Що це означає?", language_code="uk")
+        assert not_summary.reply_to is not None  # the reader's own question
+        before = len(botapi.sent_to(USER))
+        botapi.push_message("А це?", reply_to=not_summary.reply_to, language_code="uk")
+        own = (await botapi.wait_for(lambda: botapi.sent_to(USER)[before:], timeout=15))[0]
+        summary = await summary_of(botapi, app, url, language_code="uk")
+        how_many = await ask(botapi, summary, "How many soldiers were recalled?",
+                             language_code="uk")
+        not_said = await ask(botapi, summary, "Яка була погода?", language_code="uk")
+        store: Store = app.bot_data.services.store
+        store.articles.prune(datetime.now(UTC) + timedelta(days=1))  # the link cache expired
+        gone = await ask(botapi, summary, "Скільки солдатів?", language_code="uk")
+    assert "Дайте відповідь на підсумок або дайджест запитанням" in help_message.text
+    for refusal in (not_summary, own):
+        assert refusal.text.startswith("Я відповідаю на запитання про мої підсумки й дайджести")
+    assert how_many.text.splitlines() == [
+        f"💬 {TITLE}", f"«{RECALL[0]}» — Korea Herald",
+        "Цитати зі статті: речення, найближчі до вашого запитання."]
+    assert not_said.text.splitlines() == [
+        f"💬 {TITLE}",
+        "У статті про це не сказано. Я відповідаю лише на основі того, що в ній повідомлено "
+        "(Korea Herald)."]
+    assert "(я зберігаю їх 7 днів)" in gone.text
+
+
 async def test_questions_count_against_the_link_budget(
     botapi: FakeBotAPI, site: FakeSite, start_bot: StartBot
 ) -> None:
@@ -196,7 +229,7 @@ async def test_replies_that_are_not_to_a_summary_or_have_expired_are_told_so(
         gone = await ask(botapi, summary, "How many soldiers?")
         link_in_reply = await ask(botapi, summary, f"See also {url}")
     assert not_summary.text == messages.ASK_NOT_A_SUMMARY.striptags()
-    expired = messages.ASK_EXPIRED.format(days=7).striptags()
+    expired = ENGLISH(messages.ASK_EXPIRED, 7).format(days=7).striptags()
     assert old.text == expired and gone.text == expired
     assert link_in_reply.text.startswith(TITLE)  # a link in a reply is summarized, not asked
 
