@@ -45,16 +45,16 @@ async def test_lang_refuses_codes_that_are_not_languages(
     botapi: FakeBotAPI, start_bot: StartBot
 ) -> None:
     async with start_bot(summarizer="llm", openai_base_url="http://127.0.0.1:9/v1") as app:
-        for command in ("/lang xx", "/lang klingon", "/lang de"):
+        # One at a time: updates run concurrently, and once /lang de is handled the bot
+        # answers in German, so sent together the refusals' language would be a race.
+        for n, command in enumerate(("/lang xx", "/lang klingon", "/lang de"), start=1):
             botapi.push_message(command)
-        sent = await botapi.wait_for(replies(botapi, USER, 3))
+            sent = await botapi.wait_for(replies(botapi, USER, n))
         stored = await app.bot_data.services.chats.language(USER)
-    texts = sorted(m.text for m in sent)
-    assert sum("is not a language code" in t for t in texts) == 2, texts
-    assert any(t.startswith("xx is not a language code") for t in texts), texts
-    assert any(t.startswith("klingon is not a language code") for t in texts), texts
-    assert any(t == "Ab jetzt schreibe ich auf Deutsch — auch die Zusammenfassungen."
-               for t in texts), texts
+    texts = [m.text for m in sent]
+    assert texts[0].startswith("xx is not a language code"), texts
+    assert texts[1].startswith("klingon is not a language code"), texts
+    assert texts[2] == "Ab jetzt schreibe ich auf Deutsch — auch die Zusammenfassungen.", texts
     assert stored == "de"
 
 
